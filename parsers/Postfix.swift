@@ -258,7 +258,8 @@ public final class PostfixParser: LogParser {
     _ b: Bytes, _ s: SyslogLine, _ key: ProcKey, _ msg: Int, warning: Bool, lmtp: Bool
   ) -> Bool {
     if warning {
-      if b.has("TLS library problem: ", at: msg) {
+      // TLS library problems, TLSA/policy lookups, CA loading: detail for the next reason.
+      if b.index(of: "TLS", from: msg) != nil || b.index(of: "certificate", from: msg) != nil {
         addDetail(key, b.string(msg, b.count))
         return true
       }
