@@ -21,6 +21,8 @@ public struct ReportData {
   public var extraJSON: [(String, JSONValue)] = []
   /// Extra text sections: (title, lines).
   public var extraText: [(String, [String])] = []
+  /// Extra HTML sections: (title, HTML fragment already escaped).
+  public var extraHTML: [(String, String)] = []
   /// How many domains to list in the text report.
   public var topDomains = 15
 

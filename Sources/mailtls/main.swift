@@ -5,6 +5,11 @@ import Foundation
 import MailLogKit
 import MailLogParsers
 
+// Optional report features (each adds options, sinks, sections, alerts).
+// Registration order is report order.
+ReportCommand.featureSpecs = []
+ReportCommand.featureFactories = []
+
 let commands: [Command] = [
   ReportCommand.command,
 ]
