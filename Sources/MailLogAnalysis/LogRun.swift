@@ -24,6 +24,10 @@ public struct RunOptions {
   public var maxLineLength: Int
   /// Called with (input name, bytes read so far) now and then, for progress.
   public var progress: ((String, Int) -> Void)?
+  /// Given an input's parser once its format is known, returns the function that takes
+  /// that input's lines instead of `parser.parse` (trace skips lines early with it);
+  /// nil, or a nil result, sends every line to the parser.
+  public var lineGate: ((LogParser, ParseContext) -> ((Bytes) -> Void)?)?
 
   public init(
     inputs: [String], format: String? = nil, year: Int? = nil, utc: Bool = false,
@@ -83,18 +87,20 @@ public final class LogRun {
       let reader = LineReader(
         input: input, chunkSize: options.chunkSize, maxLineLength: options.maxLineLength)
       var parser: LogParser? = forced.map { $0.make(context) }
+      var feed: ((Bytes) -> Void)? = parser.map { gate($0, context) }
       var pending: [[UInt8]] = []
       var sample: [String] = []
       var lastProgress = 0
       reader.forEachLine { line in
-        if let parser {
-          parser.parse(line)
+        if let feed {
+          feed(line)
         } else {
           pending.append(Array(line))
           if !line.isEmpty { sample.append(line.string(0, 2000)) }
           if sample.count >= detectLines {
             parser = choose(sample, context)
-            replay(&pending, into: parser!)
+            feed = gate(parser!, context)
+            replay(&pending, into: feed!)
           }
         }
         if let progress = options.progress, reader.bytesRead - lastProgress > 64 << 20 {
@@ -105,7 +111,7 @@ public final class LogRun {
       }
       if parser == nil {
         parser = choose(sample, context)
-        replay(&pending, into: parser!)
+        replay(&pending, into: gate(parser!, context))
       }
       parser!.finish()
       var stats = parser!.stats
@@ -132,9 +138,14 @@ public final class LogRun {
     return UnknownFormatParser(context: context)
   }
 
-  private func replay(_ pending: inout [[UInt8]], into parser: LogParser) {
+  /// The line consumer of `parser`: the gate's, else the parser itself.
+  private func gate(_ parser: LogParser, _ context: ParseContext) -> (Bytes) -> Void {
+    options.lineGate?(parser, context) ?? parser.parse
+  }
+
+  private func replay(_ pending: inout [[UInt8]], into feed: (Bytes) -> Void) {
     for line in pending {
-      line.withUnsafeBufferPointer { parser.parse($0) }
+      line.withUnsafeBufferPointer { feed($0) }
     }
     pending.removeAll()
   }

@@ -12,6 +12,8 @@ ReportCommand.featureFactories = []
 
 let commands: [Command] = [
   ReportCommand.command,
+  TraceCommand.command,
+  ExplainCommand.command,
 ]
 
 func usageLine() -> String {

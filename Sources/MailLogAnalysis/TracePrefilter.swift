@@ -1,0 +1,545 @@
+// TracePrefilter.swift: lets `mailtls trace` skip most lines of a big Postfix log
+// without parsing them, and still tell the same story as a full parse.
+//
+// The rule (per line, on bytes, before any parsing):
+//  1. A line that mentions the query (address or domain after an `@`, or the id, with
+//     word boundaries; ASCII case ignored for addresses) or whose queue id is linked to
+//     a story (or is the Message-ID of one) is parsed. Before it, the lines held for
+//     its process are replayed, and the look-back lines of a newly linked id are
+//     replayed into a fresh parser.
+//  2. smtp/lmtp lines that are not parsed are HELD per process (log host + program +
+//     pid), up to `holdLines`: TLS summary lines carry no queue id, and the parser
+//     attaches them (and connect errors, OpenSSL details, the session binding) to the
+//     next delivery line of the same process. Replaying the held lines first gives the
+//     parser exactly the state a full parse would have.
+//  3. smtpd lines without a queue id are held per process from its last `connect
+//     from` (the inbound TLS state); replaying them is idempotent.
+//  4. Lines that start a message (smtpd `client=` with its held session lines, cleanup
+//     `message-id=`, qmgr `from=`) are kept per queue id until qmgr `removed`, so a
+//     message found later by a recipient line still shows its arrival, sender and
+//     Message-ID, and a `queued as X` link can check that X was queued here.
+//  5. The first TLS summary line per (log host, instance, direction) is parsed, so
+//     the evidence rule (TLS logging is on) is the same as in a full parse.
+//  6. Everything else is skipped; `QID: removed` of a linked id ends that id (queue
+//     ids are reused).
+// Exim and Exchange inputs are not filtered (every line is parsed). Held and kept
+// lines are bounded (two generations of `keepLimit` entries), so memory follows the
+// in-flight state, not the input size. Only a process whose held lines overflowed the
+// bound (more than `holdLines` lines with no parsed line in between) can differ from
+// a full parse; a test compares both on the eval log.
+
+import MailLogKit
+import MailLogModel
+import MailLogParsers
+
+/// The byte-level look for the query in a line.
+public struct TraceNeedle: Sendable {
+  let bytes: [UInt8]
+  let kind: TraceQuery.Kind
+
+  public init(_ query: TraceQuery) {
+    kind = query.kind
+    bytes = Array((query.kind == .id ? query.text : query.folded).utf8)
+  }
+
+  /// Whether `b` mentions the query.
+  public func found(in b: Bytes) -> Bool {
+    guard !bytes.isEmpty else { return false }
+    switch kind {
+    case .id: return foundID(b)
+    case .address: return foundAddress(b)
+    case .domain: return foundDomain(b)
+    }
+  }
+
+  private func foundID(_ b: Bytes) -> Bool {
+    var from = 0
+    while let at = b.index(of: bytes, from: from) {
+      let end = at + bytes.count
+      if (at == 0 || !TraceNeedle.isIDByte(b[at - 1]))
+        && (end >= b.count || !TraceNeedle.isIDByte(b[end]))
+      {
+        return true
+      }
+      from = at + 1
+    }
+    return false
+  }
+
+  private func foundAddress(_ b: Bytes) -> Bool {
+    guard let anchor = bytes.firstIndex(of: ASCII.at) else { return false }
+    var from = 0
+    while let p = b.index(of: ASCII.at, from: from) {
+      from = p + 1
+      let start = p - anchor
+      let end = start + bytes.count
+      guard start >= 0, end <= b.count else { continue }
+      var same = true
+      for i in 0..<bytes.count where TraceNeedle.lower(b[start + i]) != bytes[i] {
+        same = false
+        break
+      }
+      if same && (start == 0 || !TraceNeedle.isLocalByte(b[start - 1]))
+        && (end == b.count || !TraceNeedle.isDomainByte(b[end]))
+      {
+        return true
+      }
+    }
+    return false
+  }
+
+  private func foundDomain(_ b: Bytes) -> Bool {
+    var from = 0
+    while let p = b.index(of: ASCII.at, from: from) {
+      from = p + 1
+      var end = p + 1
+      while end < b.count && TraceNeedle.isDomainByte(b[end]) { end += 1 }
+      // Trailing dots are not part of the domain (`user@example.org.`).
+      while end > p + 1 && b[end - 1] == ASCII.dot { end -= 1 }
+      let start = end - bytes.count
+      guard start > p else { continue }
+      guard start == p + 1 || b[start - 1] == ASCII.dot else { continue }
+      var same = true
+      for i in 0..<bytes.count where TraceNeedle.lower(b[start + i]) != bytes[i] {
+        same = false
+        break
+      }
+      if same { return true }
+    }
+    return false
+  }
+
+  @inline(__always) static func lower(_ c: UInt8) -> UInt8 {
+    ASCII.isUpper(c) ? c | 0x20 : c
+  }
+  @inline(__always) static func isIDByte(_ c: UInt8) -> Bool { ASCII.isAlnum(c) || c == 0x2D }
+  /// Bytes that continue a local part leftwards (`=` is not one: `sasl_username=x@y`).
+  @inline(__always) static func isLocalByte(_ c: UInt8) -> Bool {
+    ASCII.isAlnum(c) || c == ASCII.dot || c == 0x5F || c == 0x2D || c == 0x2B || c == 0x25
+  }
+  @inline(__always) static func isDomainByte(_ c: UInt8) -> Bool {
+    ASCII.isAlnum(c) || c == ASCII.dot || c == 0x2D
+  }
+}
+
+/// FNV-1a over bytes: the key of queue ids, processes and Message-IDs on the hot path.
+@inline(__always) func traceHash(_ b: Bytes, _ r: Range<Int>) -> UInt64 {
+  var h: UInt64 = 0xcbf2_9ce4_8422_2325
+  for i in r {
+    h = (h ^ UInt64(b[i])) &* 0x100_0000_01b3
+  }
+  return h
+}
+
+func traceHash(_ s: String) -> UInt64 {
+  var copy = s
+  return copy.withUTF8 { traceHash($0, 0..<$0.count) }
+}
+
+/// Lines kept as bytes: one buffer, line starts alongside.
+struct HeldLines {
+  var data: [UInt8] = []
+  var starts: [Int] = []
+  var hasFrom = false
+
+  var count: Int { starts.count }
+
+  mutating func append(_ b: Bytes) {
+    starts.append(data.count)
+    data.append(contentsOf: b)
+  }
+
+  /// Drops the oldest lines so that at most `limit` remain.
+  mutating func trim(to limit: Int) {
+    guard starts.count > limit else { return }
+    let drop = starts.count - limit
+    let cut = starts[drop]
+    data.removeFirst(cut)
+    starts = starts[drop...].map { $0 - cut }
+  }
+
+  mutating func removeAll() {
+    data.removeAll(keepingCapacity: true)
+    starts.removeAll(keepingCapacity: true)
+    hasFrom = false
+  }
+
+  func forEach(_ body: (Bytes) -> Void) {
+    data.withUnsafeBufferPointer { all in
+      for (n, s) in starts.enumerated() {
+        let e = n + 1 < starts.count ? starts[n + 1] : all.count
+        body(UnsafeBufferPointer(rebasing: all[s..<e]))
+      }
+    }
+  }
+}
+
+/// A map with two generations: when the current one is full it becomes the old one,
+/// and the old one is dropped. Bounded memory for look-back state.
+struct Generations<Value> {
+  var current: [UInt64: Value] = [:]
+  var old: [UInt64: Value] = [:]
+  let limit: Int
+
+  init(limit: Int) { self.limit = limit }
+
+  /// Removes and returns the value (moving it out of either generation).
+  mutating func take(_ k: UInt64) -> Value? {
+    if let v = current.removeValue(forKey: k) { return v }
+    return old.removeValue(forKey: k)
+  }
+
+  func contains(_ k: UInt64) -> Bool { current[k] != nil || old[k] != nil }
+
+  mutating func put(_ k: UInt64, _ v: Value) {
+    if current[k] == nil && current.count >= limit {
+      old = current
+      current = [:]
+    }
+    current[k] = v
+  }
+
+  mutating func remove(_ k: UInt64) {
+    current[k] = nil
+    old[k] = nil
+  }
+}
+
+/// The line gate of a trace run: wire `gate(_:_:)` into `RunOptions.lineGate`.
+public final class TracePrefilter {
+  public let collector: TraceCollector
+  public let needle: TraceNeedle
+  /// False: every line is parsed (the reference the prefilter is tested against).
+  public let filtering: Bool
+  /// Lines held per smtp/lmtp process at most.
+  public let holdLines: Int
+  /// Entries per generation of the hold and look-back maps.
+  public let keepLimit: Int
+
+  /// Lines read, and lines handed to a parser (replays included).
+  public private(set) var linesRead = 0
+  public private(set) var linesParsed = 0
+  /// True once a queue id of a story was closed by `removed`.
+  public private(set) var closedAny = false
+
+  private var pass: Set<UInt64> = []
+  private var headerKeys: Set<UInt64> = []
+  private var hold: Generations<HeldLines>
+  private var kept: Generations<HeldLines>
+  private var evidenceSent: Set<UInt64> = []
+  private var pending: [String] = []
+  private var main: LogParser?
+  private var context: ParseContext?
+
+  public init(
+    collector: TraceCollector, filtering: Bool = true, holdLines: Int = 64,
+    keepLimit: Int = 100_000
+  ) {
+    self.collector = collector
+    self.needle = TraceNeedle(collector.query)
+    self.filtering = filtering
+    self.holdLines = max(4, holdLines)
+    self.keepLimit = max(16, keepLimit)
+    hold = Generations(limit: self.keepLimit)
+    kept = Generations(limit: self.keepLimit)
+    collector.onLink = { [unowned self] id in
+      let h = traceHash(id)
+      if !self.pass.contains(h) {
+        self.pass.insert(h)
+        self.pending.append(id)
+      }
+    }
+    collector.onHeader = { [unowned self] header in self.headerKeys.insert(traceHash(header)) }
+    collector.localIDKnown = { [unowned self] id in self.kept.contains(traceHash(id)) }
+  }
+
+  /// Ids of stories still open (not yet `removed`), for early stopping.
+  public var openIDs: Int { pass.count }
+
+  /// The gate for one input: Postfix lines go through the prefilter, other formats
+  /// straight to their parser (counted).
+  public func gate(_ parser: LogParser, _ context: ParseContext) -> ((Bytes) -> Void)? {
+    if parser.stats.format == "postfix" {
+      main = parser
+      self.context = context
+      return { [unowned self] line in self.feedPostfix(line) }
+    }
+    return { [unowned self] line in
+      self.linesRead += 1
+      self.linesParsed += 1
+      parser.parse(line)
+    }
+  }
+
+  // MARK: Postfix
+
+  private enum Daemon { case client, server, queue, other }
+
+  private func parse(_ b: Bytes) {
+    linesParsed += 1
+    main?.parse(b)
+  }
+
+  private func feedPostfix(_ b: Bytes) {
+    linesRead += 1
+    if !filtering {
+      parse(b)
+      if let q = PostfixLine(b)?.qid, isRemoved(b, q) { close(b.string(q.lowerBound, q.upperBound)) }
+      return
+    }
+    defer { drain() }
+    guard let l = PostfixLine(b) else {
+      if needle.found(in: b) { parse(b) }
+      return
+    }
+    let daemon = classify(b, l.daemon)
+    let procKey = traceHash(b, l.process)
+    guard let q = l.qid else {
+      noQueueID(b, l, daemon, procKey)
+      return
+    }
+    let qKey = traceHash(b, q)
+    var linked = pass.contains(qKey)
+    if !linked && (needle.found(in: b) || mentionsStoryHeader(b, l, daemon)) {
+      // A candidate: its lines pass from now on; its kept lines come first.
+      linked = true
+      pass.insert(qKey)
+      replayKept(qKey)
+    }
+    if linked {
+      passLine(b, daemon, procKey)
+      if daemon == .queue, isRemoved(b, q) { close(b.string(q.lowerBound, q.upperBound)) }
+      return
+    }
+    switch daemon {
+    case .client:
+      holdLine(b, procKey)
+    case .server:
+      if b.has("client=", at: q.upperBound + 2) {
+        var entry = kept.take(qKey) ?? HeldLines()
+        if let session = hold.take(procKey) {
+          session.forEach { entry.append($0) }
+          hold.put(procKey, session)
+        }
+        entry.append(b)
+        kept.put(qKey, entry)
+      }
+    case .queue:
+      let p = q.upperBound + 2
+      if b.has("message-id=", at: p) {
+        keep(b, qKey)
+      } else if b.has("from=<", at: p) {
+        if b.index(of: "status=expired", from: p) == nil && b.index(of: "status=force-expired", from: p) == nil {
+          var entry = kept.take(qKey) ?? HeldLines()
+          if !entry.hasFrom {
+            entry.append(b)
+            entry.hasFrom = true
+          }
+          kept.put(qKey, entry)
+        }
+      } else if isRemoved(b, q) {
+        kept.remove(qKey)
+      }
+    case .other:
+      break
+    }
+  }
+
+  private func noQueueID(_ b: Bytes, _ l: PostfixLine, _ daemon: Daemon, _ procKey: UInt64) {
+    switch daemon {
+    case .client:
+      if needle.found(in: b) || firstEvidence(b, l) {
+        passLine(b, .client, procKey)
+      } else {
+        holdLine(b, procKey)
+      }
+    case .server:
+      var session = hold.take(procKey) ?? HeldLines()
+      if b.has("connect from ", at: l.message) { session.removeAll() }
+      session.append(b)
+      session.trim(to: 16)
+      hold.put(procKey, session)
+      if needle.found(in: b) || firstEvidence(b, l) { replayHeld(procKey, clear: false) }
+    case .queue, .other:
+      if needle.found(in: b) { parse(b) }
+    }
+  }
+
+  /// Parses `b` after the held lines of its process.
+  private func passLine(_ b: Bytes, _ daemon: Daemon, _ procKey: UInt64) {
+    switch daemon {
+    case .client:
+      replayHeld(procKey, clear: true)
+      parse(b)
+    case .server:
+      replayHeld(procKey, clear: false)
+      parse(b)
+    case .queue, .other:
+      parse(b)
+    }
+  }
+
+  private func replayHeld(_ procKey: UInt64, clear: Bool) {
+    guard let lines = hold.take(procKey) else { return }
+    lines.forEach { parse($0) }
+    if !clear { hold.put(procKey, lines) }
+  }
+
+  private func holdLine(_ b: Bytes, _ procKey: UInt64) {
+    var lines = hold.take(procKey) ?? HeldLines()
+    lines.append(b)
+    if lines.count > holdLines * 2 { lines.trim(to: holdLines) }
+    hold.put(procKey, lines)
+  }
+
+  private func keep(_ b: Bytes, _ qKey: UInt64) {
+    var entry = kept.take(qKey) ?? HeldLines()
+    entry.append(b)
+    entry.trim(to: 32)
+    kept.put(qKey, entry)
+  }
+
+  /// Replays the kept lines of a queue id into a fresh parser (their own TLS session
+  /// lines are kept with them, so no other state is needed).
+  private func replayKept(_ qKey: UInt64) {
+    guard let entry = kept.take(qKey), let context else { return }
+    let parser = PostfixParser(context: context)
+    entry.forEach {
+      linesParsed += 1
+      parser.parse($0)
+    }
+  }
+
+  /// Replays kept lines of ids the collector linked while the last line was parsed.
+  private func drain() {
+    while !pending.isEmpty {
+      let ids = pending
+      pending = []
+      for id in ids { replayKept(traceHash(id)) }
+    }
+  }
+
+  private func close(_ id: String) {
+    guard pass.remove(traceHash(id)) != nil else { return }
+    closedAny = closedAny || collector.isLinked(id)
+    collector.close(id)
+  }
+
+  private func isRemoved(_ b: Bytes, _ q: Range<Int>) -> Bool {
+    b.count == q.upperBound + 9 && b.has("removed", at: q.upperBound + 2)
+  }
+
+  /// A cleanup `message-id=<M>` line whose M is the Message-ID of a story.
+  private func mentionsStoryHeader(_ b: Bytes, _ l: PostfixLine, _ daemon: Daemon) -> Bool {
+    guard daemon == .queue, !headerKeys.isEmpty, let q = l.qid else { return false }
+    var s = q.upperBound + 2
+    guard b.has("message-id=", at: s) else { return false }
+    s += 11
+    var e = b.count
+    if s < e && b[s] == ASCII.lt { s += 1 }
+    if e > s && b[e - 1] == ASCII.gt { e -= 1 }
+    return e > s && headerKeys.contains(traceHash(b, s..<e))
+  }
+
+  /// The first TLS summary line of its (log host, instance, direction): parsed so the
+  /// parser's evidence rule sees it.
+  private func firstEvidence(_ b: Bytes, _ l: PostfixLine) -> Bool {
+    guard let at = b.index(of: "TLS connection ", from: l.message), at <= l.message + 11 else {
+      return false
+    }
+    var h = traceHash(b, l.host) &+ traceHash(b, l.instance) &* 31
+    if b.index(of: " to ", from: at) != nil { h = h &+ 1 }
+    return evidenceSent.insert(h).inserted
+  }
+
+  private func classify(_ b: Bytes, _ d: Range<Int>) -> Daemon {
+    switch d.count {
+    case 4 where b.has("smtp", at: d.lowerBound) || b.has("lmtp", at: d.lowerBound): return .client
+    case 5 where b.has("smtpd", at: d.lowerBound): return .server
+    case 4 where b.has("qmgr", at: d.lowerBound) || b.has("pipe", at: d.lowerBound): return .queue
+    case 5
+    where b.has("error", at: d.lowerBound) || b.has("local", at: d.lowerBound)
+      || b.has("retry", at: d.lowerBound):
+      return .queue
+    case 6 where b.has("bounce", at: d.lowerBound): return .queue
+    case 7
+    where b.has("cleanup", at: d.lowerBound) || b.has("virtual", at: d.lowerBound)
+      || b.has("discard", at: d.lowerBound):
+      return .queue
+    default: return .other
+    }
+  }
+}
+
+/// The byte ranges of a Postfix syslog line the prefilter needs (no time parsing).
+struct PostfixLine {
+  /// Log host token (may be empty).
+  var host: Range<Int>
+  /// First component of the program name (the instance, e.g. `postfix`).
+  var instance: Range<Int>
+  /// Last component of the program name (the daemon, e.g. `smtp`).
+  var daemon: Range<Int>
+  /// Host through `[pid]`: the process.
+  var process: Range<Int>
+  /// Start of the message (after any `warning: ` severity).
+  var message: Int
+  /// The queue id at the message start, if any.
+  var qid: Range<Int>?
+
+  init?(_ b: Bytes) {
+    guard let colon = b.index(of: "]: ") else { return nil }
+    var lb = colon
+    while lb > 0 && b[lb] != ASCII.lbracket { lb -= 1 }
+    guard lb > 0 else { return nil }
+    var ps = lb
+    while ps > 0 && b[ps - 1] != ASCII.space { ps -= 1 }
+    var he = ps
+    while he > 0 && b[he - 1] == ASCII.space { he -= 1 }
+    var hs = he
+    while hs > 0 && b[hs - 1] != ASCII.space { hs -= 1 }
+    host = hs..<he
+    var firstSlash = lb
+    var lastSlash = ps - 1
+    for i in ps..<lb where b[i] == ASCII.slash {
+      if firstSlash == lb { firstSlash = i }
+      lastSlash = i
+    }
+    instance = ps..<firstSlash
+    daemon = (lastSlash + 1)..<lb
+    process = hs..<(colon + 1)
+    var m = colon + 3
+    if b.has("[ID ", at: m), let close = b.index(of: ASCII.rbracket, from: m) { m = close + 2 }
+    if b.has("warning: ", at: m) { m += 9 }
+    message = min(m, b.count)
+    qid = PostfixLine.queueID(b, message)
+  }
+
+  /// A Postfix queue id followed by `: `: short (upper-case hex) or long
+  /// (`enable_long_queue_ids`, no vowels, contains `z`). `NOQUEUE`, `warning` and other
+  /// words are not ids.
+  static func queueID(_ b: Bytes, _ s: Int) -> Range<Int>? {
+    var i = s
+    var hex = true
+    var long = true
+    var zed = false
+    while i < b.count && i - s <= 24 {
+      let c = b[i]
+      if ASCII.isDigit(c) || (c >= 0x41 && c <= 0x46) {
+        // hex digit: fits both forms except the vowels A and E of the long alphabet
+        if c == 0x41 || c == 0x45 { long = false }
+      } else if ASCII.isAlnum(c) {
+        hex = false
+        let l = c | 0x20
+        if l == 0x61 || l == 0x65 || l == 0x69 || l == 0x6F || l == 0x75 { long = false }
+        if c == 0x7A { zed = true }
+      } else {
+        break
+      }
+      i += 1
+    }
+    let n = i - s
+    guard n >= 5, i + 1 < b.count, b[i] == ASCII.colon, b[i + 1] == ASCII.space else { return nil }
+    if hex || (long && zed && n >= 12) { return s..<i }
+    return nil
+  }
+}
