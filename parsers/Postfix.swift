@@ -612,8 +612,9 @@ public final class PostfixParser: LogParser {
             messageIDHeader: b.string(start, end))))
       return true
     }
-    if b.has("sender non-delivery notification: ", at: p) {
-      let n = p + 35
+    let ndr: StaticString = "sender non-delivery notification: "
+    if b.has(ndr, at: p) {
+      let n = p + ndr.utf8CodeUnitCount
       context.sink.consume(
         .ndr(
           NDREvent(
