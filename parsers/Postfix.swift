@@ -265,6 +265,9 @@ public final class PostfixParser: LogParser {
       }
       return false
     }
+    // `TLSRPT: status=...` (3.10+) would pass for a queue id; it notes the handshake
+    // just logged and leaves the session open.
+    if b.has("TLSRPT: ", at: msg) { return true }
     if let qidRange = queueID(b, msg) {
       let rest = qidRange.upperBound + 2
       let qid = b.string(qidRange.lowerBound, qidRange.upperBound)
@@ -299,7 +302,7 @@ public final class PostfixParser: LogParser {
       return true
     }
     if b.has("setting up TLS connection", at: msg) || b.has("SSL_connect:", at: msg)
-      || b.has("Host offered STARTTLS", at: msg) || b.has("TLSRPT: ", at: msg)
+      || b.has("Host offered STARTTLS", at: msg)
       || b.has("discarding EHLO keywords", at: msg)
       || b.has("initializing the client-side TLS engine", at: msg)
     {
