@@ -65,6 +65,8 @@ public final class PostfixParser: LogParser {
   private var clients: [ProcKey: ClientProc] = [:]
   private var servers: [ProcKey: ServerProc] = [:]
   private var senders: [QueueKey: String] = [:]
+  /// The process whose TLS session covers a message, until the message is removed.
+  private var boundSessions: [QueueKey: ProcKey] = [:]
   /// Detail of the latest smtp failure per (host, instance, domain, reason), for
   /// `delivery temporarily suspended: reason` lines.
   private var suspendedDetail: [String: String] = [:]
@@ -465,6 +467,7 @@ public final class PostfixParser: LogParser {
         if sameRelay && (session.boundQID == nil || session.boundQID == qid) {
           covered = true
           proc.session!.boundQID = qid
+          boundSessions[QueueKey(host: key.host, instance: key.instance, qid: qid)] = key
           protection = .tls(session.version, session.trust)
         } else {
           proc.session = nil
@@ -601,6 +604,13 @@ public final class PostfixParser: LogParser {
     }
     if b.has("removed", at: p) && b.count == p + 7 {
       senders[qkey] = nil
+      // Short ids repeat: a later message with this id is a new request, which the
+      // session bound to this one must not cover.
+      if let proc = boundSessions.removeValue(forKey: qkey),
+        clients[proc]?.session?.boundQID == qid
+      {
+        clients[proc]?.session = nil
+      }
       return true
     }
     if b.has("message-id=", at: p) {
@@ -640,5 +650,6 @@ public final class PostfixParser: LogParser {
     clients.removeAll()
     servers.removeAll()
     senders.removeAll()
+    boundSessions.removeAll()
   }
 }
