@@ -6,9 +6,9 @@
 // Exchange message id, Message-ID without `@`). `TraceCollector` is an EventSink: an
 // event that matches starts a story; events of ids already in a story join it; links
 // pull in more ids: a delivery `... queued as X` (content-filter or relay re-injection
-// on this host), the same Message-ID under another id, and the NDR's own id. Arrival
-// and message-info events of ids not (yet) in a story are kept in a bounded look-back
-// store, so a message found by a later recipient line still shows where it came from.
+// on this host), the same Message-ID under another id, and the NDR's own id. Events of
+// ids not (yet) in a story are kept in a bounded look-back store, so a message found
+// by a later recipient line still shows where it came from and its earlier results.
 // Memory: the stories plus at most `lookbackLimit` ids x2 of look-back; never per line.
 // Nothing here fails: events without ids or times are simply less informative.
 
@@ -278,8 +278,10 @@ public final class TraceCollector: EventSink {
   private var evidence: Set<String> = []
   private var lookback: [String: [MailEvent]] = [:]
   private var lookbackOld: [String: [MailEvent]] = [:]
+  /// NDR id -> original id, for NDR events in the look-back store.
+  private var ndrOrigin: [String: String] = [:]
 
-  public init(query: TraceQuery, lookbackLimit: Int = 50_000) {
+  public init(query: TraceQuery, lookbackLimit: Int = 20_000) {
     self.query = query
     self.lookbackLimit = max(16, lookbackLimit)
   }
@@ -330,10 +332,7 @@ public final class TraceCollector: EventSink {
       add(event, to: s, id: id)
       return
     }
-    switch event {
-    case .arrival, .messageInfo: remember(event, id: id)
-    default: break
-    }
+    remember(event, id: id)
   }
 
   /// A story an unlinked event belongs to through a link it carries.
@@ -394,10 +393,15 @@ public final class TraceCollector: EventSink {
     if !b.legs.contains(where: { $0.id == id }) {
       b.legs.append(TraceLeg(id: id, role: role, mta: nil, logHost: ""))
     }
-    // Earlier arrival and message-info events of this id.
+    // Earlier events of this id.
     let earlier = (lookbackOld.removeValue(forKey: id) ?? []) + (lookback.removeValue(forKey: id) ?? [])
     onLink?(id)
     for e in earlier { add(e, to: s, id: id) }
+    // An NDR joined on its own: the message it reports on joins too.
+    if let original = ndrOrigin.removeValue(forKey: id), story(of: original) == nil {
+      join(original, story: s, role: .message)
+      setRole(id, .ndr, story: s)
+    }
   }
 
   private func setRole(_ id: String, _ role: TraceRole, story s: Int) {
@@ -436,7 +440,9 @@ public final class TraceCollector: EventSink {
     if lookback[id] == nil && lookback.count >= lookbackLimit {
       lookbackOld = lookback
       lookback = [:]
+      ndrOrigin = [:]
     }
+    if case .ndr(let n) = event { ndrOrigin[n.ndrID] = n.originalID }
     lookback[id, default: []].append(event)
   }
 
@@ -456,11 +462,15 @@ public final class TraceCollector: EventSink {
 
   /// The id in a sent delivery's `... queued as X` reply, whoever queued it.
   static func queuedAsID(_ d: DeliveryEvent) -> String? {
-    guard d.status == .sent, let reason = d.reason, let r = reason.range(of: "queued as ")
-    else { return nil }
-    let next = String(reason[r.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "-" })
-    guard next.count >= 5, next != d.messageID else { return nil }
-    return next
+    guard d.status == .sent, var reason = d.reason else { return nil }
+    return reason.withUTF8 { b -> String? in
+      guard let at = b.index(of: "queued as ") else { return nil }
+      var e = at + 10
+      while e < b.count && (ASCII.isAlnum(b[e]) || b[e] == 0x2D) { e += 1 }
+      guard e - (at + 10) >= 5 else { return nil }
+      let next = b.string(at + 10, e)
+      return next == d.messageID ? nil : next
+    }
   }
 
   // MARK: Stories
@@ -491,7 +501,7 @@ public final class TraceCollector: EventSink {
     var header: String?
     var sender: String?
     var ndr: TraceNDR?
-    var firstSeen: [String: (LogTime?, Int)] = [:]
+    var firstSeen: [String: (LogTime?, Int)] = [:]  // (first time, first event index)
     for (n, event) in b.events.enumerated() {
       var origin: Origin?
       var id = ""
@@ -559,10 +569,12 @@ public final class TraceCollector: EventSink {
     // Stable time order; lines without a time keep their place after the previous one.
     steps = stableTimeSort(steps)
     legs.sort { a, b in
-      let x = firstSeen[a.id] ?? (nil, Int.max)
-      let y = firstSeen[b.id] ?? (nil, Int.max)
-      if let tx = x.0, let ty = y.0, tx != ty { return tx < ty }
-      return x.1 < y.1
+      let x = firstSeen[a.id]?.0 ?? .infinity
+      let y = firstSeen[b.id]?.0 ?? .infinity
+      if x != y { return x < y }
+      let order: [TraceRole] = [.message, .reinjected, .ndr]
+      let (ra, rb) = (order.firstIndex(of: a.role)!, order.firstIndex(of: b.role)!)
+      return ra != rb ? ra < rb : a.id < b.id
     }
     if let i = legs.firstIndex(where: { $0.role != .ndr }), i > 0 {
       legs.insert(legs.remove(at: i), at: 0)
@@ -579,13 +591,34 @@ public final class TraceCollector: EventSink {
       outcomes: outcomes, ndr: ndr, firstTime: times.min(), lastTime: times.max())
   }
 
+  /// Time order. Lines of one second are ordered by kind (received, attempts,
+  /// results, NDR), then id and recipient, so the order does not depend on when an
+  /// event reached the collector (a look-back replay comes late). Lines without a
+  /// time keep their place after the previous one.
   private func stableTimeSort(_ steps: [TraceStep]) -> [TraceStep] {
     var last: LogTime = -.infinity
     let keyed = steps.enumerated().map { (n, s) -> (LogTime, Int, TraceStep) in
       if let t = s.time { last = t }
       return (s.time ?? last, n, s)
     }
-    return keyed.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }.map(\.2)
+    func rank(_ k: TraceStep.Kind) -> Int {
+      switch k {
+      case .received: return 0
+      case .attempt: return 1
+      case .delivery, .handoff: return 2
+      case .ndrCreated: return 3
+      case .ndrDelivery: return 4
+      }
+    }
+    return keyed.sorted { a, b in
+      if a.0 != b.0 { return a.0 < b.0 }
+      let (ra, rb) = (rank(a.2.kind), rank(b.2.kind))
+      if ra != rb { return ra < rb }
+      if a.2.id != b.2.id { return a.2.id < b.2.id }
+      let (pa, pb) = (a.2.recipient ?? "", b.2.recipient ?? "")
+      if pa != pb { return pa < pb }
+      return a.1 < b.1
+    }.map(\.2)
   }
 
   /// The final result per recipient, with explanations.

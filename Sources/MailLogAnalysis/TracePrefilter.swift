@@ -7,26 +7,38 @@
 //     a story (or is the Message-ID of one) is parsed. Before it, the lines held for
 //     its process are replayed, and the look-back lines of a newly linked id are
 //     replayed into a fresh parser.
-//  2. smtp/lmtp lines that are not parsed are HELD per process (log host + program +
+//  2. smtp/lmtp lines that are not parsed are held per process (log host + program +
 //     pid), up to `holdLines`: TLS summary lines carry no queue id, and the parser
 //     attaches them (and connect errors, OpenSSL details, the session binding) to the
 //     next delivery line of the same process. Replaying the held lines first gives the
-//     parser exactly the state a full parse would have.
+//     parser exactly the state a full parse would have. When an id is linked, the held
+//     lines of every process that logged a line of it are replayed too (earlier
+//     results and attempts of that message). 2b: a deferred/bounced line whose reason
+//     needs a detail (`Cannot start TLS`, `Server certificate not ...`) is parsed at
+//     once, because the parser remembers that detail for later `delivery temporarily
+//     suspended` lines of the same domain from any process.
 //  3. smtpd lines without a queue id are held per process from its last `connect
 //     from` (the inbound TLS state); replaying them is idempotent.
 //  4. Lines that start a message (smtpd `client=` with its held session lines, cleanup
-//     `message-id=`, qmgr `from=`) are kept per queue id until qmgr `removed`, so a
-//     message found later by a recipient line still shows its arrival, sender and
-//     Message-ID, and a `queued as X` link can check that X was queued here.
+//     `message-id=`, qmgr `from=`) and results of the stateless agents (error, local,
+//     virtual, pipe) are kept per queue id until qmgr `removed`, so a message found
+//     later by a recipient line still shows its arrival, sender, Message-ID and
+//     earlier results, and a `queued as X` link can check that X was queued here.
+//     bounce lines (NDR created) are always parsed: few, stateless, and they link an
+//     NDR found by its own id back to its message.
 //  5. The first TLS summary line per (log host, instance, direction) is parsed, so
 //     the evidence rule (TLS logging is on) is the same as in a full parse.
-//  6. Everything else is skipped; `QID: removed` of a linked id ends that id (queue
-//     ids are reused).
+//  6. qmgr `QID: removed` of an unlinked id joins the held lines of the process that
+//     delivered it (the parser ends a TLS session bound to that id there); of a
+//     linked id it is parsed and ends the id in the story (queue ids are reused).
+//  7. Everything else is skipped.
 // Exim and Exchange inputs are not filtered (every line is parsed). Held and kept
 // lines are bounded (two generations of `keepLimit` entries), so memory follows the
 // in-flight state, not the input size. Only a process whose held lines overflowed the
-// bound (more than `holdLines` lines with no parsed line in between) can differ from
-// a full parse; a test compares both on the eval log.
+// bound (more than 2 x `holdLines` lines with no parsed line in between) can differ
+// from a full parse, and only if its TLS state spans that many lines; the oldest half
+// is then moved to the kept lines of its queue ids (rule 4) with the state lines
+// before each result. A test compares prefiltered and full runs on the eval log.
 
 import MailLogKit
 import MailLogModel
@@ -164,6 +176,14 @@ struct HeldLines {
     hasFrom = false
   }
 
+  /// Calls `body` with line `n`.
+  func withLine(_ n: Int, _ body: (Bytes) -> Void) {
+    data.withUnsafeBufferPointer { all in
+      let e = n + 1 < starts.count ? starts[n + 1] : all.count
+      body(UnsafeBufferPointer(rebasing: all[starts[n]..<e]))
+    }
+  }
+
   func forEach(_ body: (Bytes) -> Void) {
     data.withUnsafeBufferPointer { all in
       for (n, s) in starts.enumerated() {
@@ -174,34 +194,131 @@ struct HeldLines {
   }
 }
 
-/// A map with two generations: when the current one is full it becomes the old one,
-/// and the old one is dropped. Bounded memory for look-back state.
-struct Generations<Value> {
-  var current: [UInt64: Value] = [:]
-  var old: [UInt64: Value] = [:]
-  let limit: Int
+/// An open-addressing map from 64-bit hashes (already well mixed) to values: no
+/// SipHash per lookup, values updated in place. Linear probing with backward-shift
+/// deletion; key 0 is stored as 1.
+struct U64Map<Value> {
+  private var keys: [UInt64]
+  private var values: [Value?]
+  private(set) var count = 0
+  private let mask: Int
 
-  init(limit: Int) { self.limit = limit }
-
-  /// Removes and returns the value (moving it out of either generation).
-  mutating func take(_ k: UInt64) -> Value? {
-    if let v = current.removeValue(forKey: k) { return v }
-    return old.removeValue(forKey: k)
+  /// Holds up to `capacity` entries (the table is twice as large).
+  init(capacity: Int) {
+    var size = 16
+    while size < capacity * 2 { size <<= 1 }
+    keys = Array(repeating: 0, count: size)
+    values = Array(repeating: nil, count: size)
+    mask = size - 1
   }
 
-  func contains(_ k: UInt64) -> Bool { current[k] != nil || old[k] != nil }
+  var capacity: Int { (mask + 1) / 2 }
+
+  @inline(__always) private static func key(_ k: UInt64) -> UInt64 { k == 0 ? 1 : k }
+  @inline(__always) private func home(_ k: UInt64) -> Int {
+    Int(truncatingIfNeeded: (k &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+  }
+
+  private func find(_ k: UInt64) -> Int? {
+    var i = home(k)
+    while true {
+      let x = keys[i]
+      if x == k { return i }
+      if x == 0 { return nil }
+      i = (i + 1) & mask
+    }
+  }
+
+  func contains(_ k: UInt64) -> Bool { find(U64Map.key(k)) != nil }
+
+  /// Updates the value of `k` in place, creating it with `make` when absent. The caller
+  /// keeps `count < capacity`.
+  mutating func modify(_ k: UInt64, _ make: () -> Value, _ body: (inout Value) -> Void) {
+    let k = U64Map.key(k)
+    var i = home(k)
+    while keys[i] != k && keys[i] != 0 { i = (i + 1) & mask }
+    if keys[i] == 0 {
+      keys[i] = k
+      values[i] = make()
+      count += 1
+    }
+    body(&values[i]!)
+  }
+
+  mutating func remove(_ k: UInt64) -> Value? {
+    guard var i = find(U64Map.key(k)) else { return nil }
+    let old = values[i]
+    keys[i] = 0
+    values[i] = nil
+    count -= 1
+    // Backward shift: pull later entries of the probe run into the hole.
+    var j = i
+    while true {
+      j = (j + 1) & mask
+      if keys[j] == 0 { break }
+      let h = home(keys[j])
+      // Move j to i when i lies cyclically in [h, j).
+      if (j > i && (h <= i || h > j)) || (j < i && (h <= i && h > j)) {
+        keys[i] = keys[j]
+        values[i] = values[j]
+        keys[j] = 0
+        values[j] = nil
+        i = j
+      }
+    }
+    return old
+  }
+
+  mutating func removeAll() {
+    for i in keys.indices where keys[i] != 0 {
+      keys[i] = 0
+      values[i] = nil
+    }
+    count = 0
+  }
+}
+
+/// Two generations of a `U64Map`: when the current one is full it becomes the old one
+/// and the old one is dropped. Bounded memory for look-back state.
+struct Generations<Value> {
+  private var current: U64Map<Value>
+  private var old: U64Map<Value>
+
+  init(limit: Int) {
+    current = U64Map(capacity: limit)
+    old = U64Map(capacity: limit)
+  }
+
+  /// Removes and returns the value (from either generation).
+  mutating func take(_ k: UInt64) -> Value? {
+    if let v = current.remove(k) { return v }
+    return old.remove(k)
+  }
+
+  func contains(_ k: UInt64) -> Bool { current.contains(k) || old.contains(k) }
 
   mutating func put(_ k: UInt64, _ v: Value) {
-    if current[k] == nil && current.count >= limit {
-      old = current
-      current = [:]
+    modify(k, { v }) { $0 = v }
+  }
+
+  /// Updates the value in place (moving it from the old generation if it is there).
+  mutating func modify(_ k: UInt64, _ make: () -> Value, _ body: (inout Value) -> Void) {
+    if !current.contains(k) {
+      if current.count >= current.capacity - 1 {
+        swap(&current, &old)
+        current.removeAll()
+      }
+      if let v = old.remove(k) {
+        current.modify(k, { v }, body)
+        return
+      }
     }
-    current[k] = v
+    current.modify(k, make, body)
   }
 
   mutating func remove(_ k: UInt64) {
-    current[k] = nil
-    old[k] = nil
+    _ = current.remove(k)
+    _ = old.remove(k)
   }
 }
 
@@ -226,6 +343,8 @@ public final class TracePrefilter {
   private var headerKeys: Set<UInt64> = []
   private var hold: Generations<HeldLines>
   private var kept: Generations<HeldLines>
+  private var deliveredBy: Generations<UInt64>
+  private var heldBy: Generations<[UInt64]>
   private var evidenceSent: Set<UInt64> = []
   private var pending: [String] = []
   private var main: LogParser?
@@ -242,6 +361,8 @@ public final class TracePrefilter {
     self.keepLimit = max(16, keepLimit)
     hold = Generations(limit: self.keepLimit)
     kept = Generations(limit: self.keepLimit)
+    deliveredBy = Generations(limit: self.keepLimit)
+    heldBy = Generations(limit: self.keepLimit)
     collector.onLink = { [unowned self] id in
       let h = traceHash(id)
       if !self.pass.contains(h) {
@@ -304,16 +425,28 @@ public final class TracePrefilter {
       // A candidate: its lines pass from now on; its kept lines come first.
       linked = true
       pass.insert(qKey)
-      replayKept(qKey)
+      catchUp(qKey)
     }
     if linked {
       passLine(b, daemon, procKey)
-      if daemon == .queue, isRemoved(b, q) { close(b.string(q.lowerBound, q.upperBound)) }
+      if daemon == .queue, isRemoved(b, q) {
+        deliveredBy.remove(qKey)
+        close(b.string(q.lowerBound, q.upperBound))
+      }
       return
     }
     switch daemon {
     case .client:
+      let delivery = b.has("to=<", at: q.upperBound + 2)
+      if delivery && needsDetail(b) {
+        // Rule 2b: a TLS failure result also records its detail for later
+        // `delivery temporarily suspended` lines of any process: parse it now.
+        passLine(b, .client, procKey)
+        return
+      }
       holdLine(b, procKey)
+      heldBy.modify(qKey, { [] }) { if $0.last != procKey { $0.append(procKey) } }
+      if delivery { deliveredBy.put(qKey, procKey) }
     case .server:
       if b.has("client=", at: q.upperBound + 2) {
         var entry = kept.take(qKey) ?? HeldLines()
@@ -326,19 +459,31 @@ public final class TracePrefilter {
       }
     case .queue:
       let p = q.upperBound + 2
-      if b.has("message-id=", at: p) {
+      if l.daemon.count == 6 && b.has("bounce", at: l.daemon.lowerBound) {
+        // NDR lines are few and stateless: parsed, so an NDR found by its own id (or
+        // its recipient) is linked back to the message it reports on.
+        parse(b)
+      } else if b.has("to=<", at: p) {
+        // error/local/virtual/pipe results: kept, except a suspended TLS failure,
+        // whose detail the parser looks up now (rule 2b).
+        if needsDetail(b) { parse(b) } else { keep(b, qKey) }
+      } else if b.has("message-id=", at: p) {
         keep(b, qKey)
       } else if b.has("from=<", at: p) {
         if b.index(of: "status=expired", from: p) == nil && b.index(of: "status=force-expired", from: p) == nil {
-          var entry = kept.take(qKey) ?? HeldLines()
-          if !entry.hasFrom {
-            entry.append(b)
-            entry.hasFrom = true
+          kept.modify(qKey, { HeldLines() }) { entry in
+            if !entry.hasFrom {
+              entry.append(b)
+              entry.hasFrom = true
+            }
           }
-          kept.put(qKey, entry)
         }
       } else if isRemoved(b, q) {
         kept.remove(qKey)
+        heldBy.remove(qKey)
+        // qmgr's `removed` ends a TLS session bound to this id: it goes to the held
+        // lines of the process that delivered it, in order.
+        if let proc = deliveredBy.take(qKey) { holdLine(b, proc) }
       }
     case .other:
       break
@@ -354,11 +499,12 @@ public final class TracePrefilter {
         holdLine(b, procKey)
       }
     case .server:
-      var session = hold.take(procKey) ?? HeldLines()
-      if b.has("connect from ", at: l.message) { session.removeAll() }
-      session.append(b)
-      session.trim(to: 16)
-      hold.put(procKey, session)
+      let connect = b.has("connect from ", at: l.message)
+      hold.modify(procKey, { HeldLines() }) { session in
+        if connect { session.removeAll() }
+        session.append(b)
+        session.trim(to: 16)
+      }
       if needle.found(in: b) || firstEvidence(b, l) { replayHeld(procKey, clear: false) }
     case .queue, .other:
       if needle.found(in: b) { parse(b) }
@@ -386,17 +532,62 @@ public final class TracePrefilter {
   }
 
   private func holdLine(_ b: Bytes, _ procKey: UInt64) {
-    var lines = hold.take(procKey) ?? HeldLines()
-    lines.append(b)
-    if lines.count > holdLines * 2 { lines.trim(to: holdLines) }
-    hold.put(procKey, lines)
+    hold.modify(procKey, { HeldLines() }) { lines in
+      lines.append(b)
+      if lines.count > holdLines * 2 { spill(&lines) }
+    }
+  }
+
+  /// Moves the oldest held lines of a process (all but `holdLines`) to the kept lines
+  /// of their queue ids, each with the state lines logged before it (its TLS session,
+  /// its OpenSSL detail), so a message linked much later still gets its results with
+  /// the right TLS. Ids no longer in the queue (no kept entry) are not kept.
+  private func spill(_ lines: inout HeldLines) {
+    let drop = lines.count - holdLines
+    var context: [Int] = []
+    for n in 0..<drop {
+      lines.withLine(n) { line in
+        guard let l = PostfixLine(line), let q = l.qid else {
+          context.append(n)
+          return
+        }
+        let qKey = traceHash(line, q)
+        guard var entry = kept.take(qKey) else {
+          context = []
+          return
+        }
+        for c in context { lines.withLine(c) { entry.append($0) } }
+        entry.append(line)
+        kept.put(qKey, entry)
+        context = []
+      }
+    }
+    lines.trim(to: holdLines)
   }
 
   private func keep(_ b: Bytes, _ qKey: UInt64) {
-    var entry = kept.take(qKey) ?? HeldLines()
-    entry.append(b)
-    entry.trim(to: 32)
-    kept.put(qKey, entry)
+    kept.modify(qKey, { HeldLines() }) { entry in
+      entry.append(b)
+      entry.trim(to: 256)
+    }
+  }
+
+  /// Brings a newly linked id up to date: its kept lines, then the held lines of every
+  /// process that logged a line of it (they may hold earlier results and attempts).
+  private func catchUp(_ qKey: UInt64) {
+    replayKept(qKey)
+    for proc in heldBy.take(qKey) ?? [] { replayHeld(proc, clear: true) }
+  }
+
+  /// Whether an smtp/lmtp failure line has a reason whose category needs the detail
+  /// line (the parser's rule): `Cannot start TLS`, `Server certificate not ...`,
+  /// `handshake failure`, with status deferred or bounced.
+  private func needsDetail(_ b: Bytes) -> Bool {
+    guard let st = b.index(of: ", status=") else { return false }
+    guard b.has("deferred", at: st + 9) || b.has("bounced", at: st + 9) else { return false }
+    return b.index(of: "Cannot start TLS", from: st) != nil
+      || b.index(of: "Server certificate not", from: st) != nil
+      || b.index(of: "handshake failure", from: st) != nil
   }
 
   /// Replays the kept lines of a queue id into a fresh parser (their own TLS session
@@ -415,7 +606,7 @@ public final class TracePrefilter {
     while !pending.isEmpty {
       let ids = pending
       pending = []
-      for id in ids { replayKept(traceHash(id)) }
+      for id in ids { catchUp(traceHash(id)) }
     }
   }
 

@@ -151,7 +151,14 @@ public enum TraceRender {
     switch t {
     case .tls(let v, let trust)?:
       let version = v == .unknown ? "TLS" : (v == .ssl3 ? "SSLv3" : "TLS \(v.rawValue)")
-      let trustText = trust == .unknown ? "" : ", certificate \(trust.rawValue)"
+      let trustText: String
+      switch trust {
+      case .verified: trustText = ", certificate verified"
+      case .trusted: trustText = ", certificate trusted"
+      case .untrusted: trustText = ", certificate NOT trusted"
+      case .anonymous: trustText = ", no certificate checked"
+      case .unknown: trustText = ""
+      }
       return "over \(version)\(trustText)"
     case .plaintext?: return "WITHOUT encryption"
     case .unknown?: return "encryption not logged"
@@ -240,7 +247,7 @@ public enum TraceRender {
     let retries = o.deferrals > 0 ? " after \(o.deferrals) deferred attempt\(o.deferrals == 1 ? "" : "s")" : ""
     switch o.status {
     case .delivered:
-      return "\(e(o.recipient)): \(st.green("DELIVERED")) at \(at) to \(e(o.step.peer ?? "?")) \(tlsText(o.step.tls))\(retries)"
+      return "\(e(o.recipient)): \(st.green("DELIVERED")) at \(at) to \(e(o.step.peer ?? "?")) \(tlsText(o.step.tls))\(retries.isEmpty ? "" : ",")\(retries)"
     case .bounced:
       return "\(e(o.recipient)): \(st.red("NOT DELIVERED")) (bounced at \(at) by \(e(o.step.peer ?? "?")))"
     case .expired:
