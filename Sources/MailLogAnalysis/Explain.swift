@@ -148,7 +148,9 @@ public enum Explain {
 
   /// `smtp; 550 ...` -> `550 ...`, `rfc822; a@b` -> `a@b`.
   static func stripType(_ v: String) -> String {
-    guard let semi = v.firstIndex(of: ";"), v[..<semi].allSatisfy({ $0.isLetter || $0 == "-" }) else {
+    guard let semi = v.firstIndex(of: ";"),
+      v[..<semi].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" })
+    else {
       return v
     }
     return v[v.index(after: semi)...].trimmingCharacters(in: .whitespaces)

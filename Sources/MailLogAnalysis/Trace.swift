@@ -280,6 +280,10 @@ public final class TraceCollector: EventSink {
   private var lookbackOld: [String: [MailEvent]] = [:]
   /// NDR id -> original id, for NDR events in the look-back store.
   private var ndrOrigin: [String: String] = [:]
+  /// `queued as X` id -> the id whose delivery said it, from the look-back store.
+  private var queuedFrom: [String: String] = [:]
+  /// Message-ID -> ids with it in the look-back store.
+  private var idsByHeader: [String: [String]] = [:]
 
   public init(query: TraceQuery, lookbackLimit: Int = 20_000) {
     self.query = query
@@ -367,6 +371,10 @@ public final class TraceCollector: EventSink {
         if b.headers.insert(h).inserted {
           storyOfHeader[h] = s
           onHeader?(h)
+          // Earlier ids with the same Message-ID (in the look-back store) join too.
+          for other in idsByHeader.removeValue(forKey: h) ?? [] where story(of: other) == nil {
+            join(other, story: s, role: .reinjected)
+          }
         }
       }
     case .delivery(let d):
@@ -401,6 +409,10 @@ public final class TraceCollector: EventSink {
     if let original = ndrOrigin.removeValue(forKey: id), story(of: original) == nil {
       join(original, story: s, role: .message)
       setRole(id, .ndr, story: s)
+    }
+    // A message queued again here: the id it was queued from joins too.
+    if let from = queuedFrom.removeValue(forKey: id), story(of: from) == nil {
+      join(from, story: s, role: .message)
     }
   }
 
@@ -441,8 +453,16 @@ public final class TraceCollector: EventSink {
       lookbackOld = lookback
       lookback = [:]
       ndrOrigin = [:]
+      queuedFrom = [:]
+      idsByHeader = [:]
     }
-    if case .ndr(let n) = event { ndrOrigin[n.ndrID] = n.originalID }
+    switch event {
+    case .ndr(let n): ndrOrigin[n.ndrID] = n.originalID
+    case .delivery(let d): if let next = queuedAs(d) { queuedFrom[next] = id }
+    case .messageInfo(let i):
+      if let h = i.messageIDHeader, !h.isEmpty { idsByHeader[h, default: []].append(id) }
+    default: break
+    }
     lookback[id, default: []].append(event)
   }
 
@@ -490,7 +510,9 @@ public final class TraceCollector: EventSink {
       }
       out.append(story)
     }
-    return out.sorted { ($0.firstTime ?? 0) < ($1.firstTime ?? 0) }
+    return out.sorted {
+      ($0.firstTime ?? 0, $0.id) < ($1.firstTime ?? 0, $1.id)
+    }
   }
 
   private func build(_ b: Builder) -> TraceStory {
@@ -501,6 +523,7 @@ public final class TraceCollector: EventSink {
     var header: String?
     var sender: String?
     var ndr: TraceNDR?
+    var infoTimes: [LogTime?] = []
     var firstSeen: [String: (LogTime?, Int)] = [:]  // (first time, first event index)
     for (n, event) in b.events.enumerated() {
       var origin: Origin?
@@ -523,6 +546,7 @@ public final class TraceCollector: EventSink {
         id = i.messageID
         time = i.time
         if roleOf[id] != .ndr {
+          infoTimes.append(i.time)
           if header == nil, let h = i.messageIDHeader, !h.isEmpty { header = h }
           if sender == nil, let s = i.sender { sender = s }
         }
@@ -579,13 +603,17 @@ public final class TraceCollector: EventSink {
     if let i = legs.firstIndex(where: { $0.role != .ndr }), i > 0 {
       legs.insert(legs.remove(at: i), at: 0)
     }
+    // The first id of the message is the message; later ones are re-queued copies.
+    for i in legs.indices where legs[i].role != .ndr {
+      legs[i].role = i == 0 ? .message : .reinjected
+    }
     if var n = ndr {
       n.deliveries = steps.filter { $0.kind == .ndrDelivery && $0.id == n.id }
       ndr = n
     }
     let mta = legs.first?.mta ?? .postfix
     let outcomes = TraceCollector.outcomes(steps, hasNDR: ndr != nil, mta: mta)
-    let times = ([received?.time] + steps.map(\.time)).compactMap { $0 }
+    let times = ([received?.time] + steps.map(\.time) + infoTimes).compactMap { $0 }
     return TraceStory(
       legs: legs, messageIDHeader: header, sender: sender, received: received, steps: steps,
       outcomes: outcomes, ndr: ndr, firstTime: times.min(), lastTime: times.max())

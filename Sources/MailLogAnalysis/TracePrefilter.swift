@@ -24,6 +24,8 @@
 //     virtual, pipe) are kept per queue id until qmgr `removed`, so a message found
 //     later by a recipient line still shows its arrival, sender, Message-ID and
 //     earlier results, and a `queued as X` link can check that X was queued here.
+//     After `removed` they stay (set aside, a generation long) for links found later:
+//     an NDR id, a content-filter copy whose original already left the queue.
 //     bounce lines (NDR created) are always parsed: few, stateless, and they link an
 //     NDR found by its own id back to its message.
 //  5. The first TLS summary line per (log host, instance, direction) is parsed, so
@@ -153,6 +155,8 @@ struct HeldLines {
   var data: [UInt8] = []
   var starts: [Int] = []
   var hasFrom = false
+  /// Message-ID key of a kept entry (0: none seen).
+  var header: UInt64 = 0
 
   var count: Int { starts.count }
 
@@ -174,6 +178,7 @@ struct HeldLines {
     data.removeAll(keepingCapacity: true)
     starts.removeAll(keepingCapacity: true)
     hasFrom = false
+    header = 0
   }
 
   /// Calls `body` with line `n`.
@@ -343,10 +348,17 @@ public final class TracePrefilter {
   private var headerKeys: Set<UInt64> = []
   private var hold: Generations<HeldLines>
   private var kept: Generations<HeldLines>
+  /// Kept lines of ids that left the queue (`removed`).
+  private var gone: Generations<HeldLines>
   private var deliveredBy: Generations<UInt64>
   private var heldBy: Generations<[UInt64]>
   private var evidenceSent: Set<UInt64> = []
-  private var pending: [String] = []
+  /// Queue-id keys to catch up after the current line (linked while it was parsed).
+  private var pending: [UInt64] = []
+  /// `queued as X` seen in a skipped line of Q: X's key -> Q's key.
+  private var queuedFrom: Generations<UInt64>
+  /// Message-ID key -> queue-id keys of skipped cleanup lines with it.
+  private var byHeader: Generations<[UInt64]>
   private var main: LogParser?
   private var context: ParseContext?
 
@@ -361,17 +373,31 @@ public final class TracePrefilter {
     self.keepLimit = max(16, keepLimit)
     hold = Generations(limit: self.keepLimit)
     kept = Generations(limit: self.keepLimit)
+    gone = Generations(limit: self.keepLimit)
     deliveredBy = Generations(limit: self.keepLimit)
     heldBy = Generations(limit: self.keepLimit)
+    queuedFrom = Generations(limit: self.keepLimit)
+    byHeader = Generations(limit: self.keepLimit)
     collector.onLink = { [unowned self] id in
       let h = traceHash(id)
       if !self.pass.contains(h) {
         self.pass.insert(h)
-        self.pending.append(id)
+        self.pending.append(h)
       }
     }
-    collector.onHeader = { [unowned self] header in self.headerKeys.insert(traceHash(header)) }
-    collector.localIDKnown = { [unowned self] id in self.kept.contains(traceHash(id)) }
+    collector.onHeader = { [unowned self] header in
+      let h = traceHash(header)
+      self.headerKeys.insert(h)
+      // Earlier messages with this Message-ID (skipped cleanup lines) join too.
+      for q in self.byHeader.take(h) ?? [] where !self.pass.contains(q) {
+        self.pass.insert(q)
+        self.pending.append(q)
+      }
+    }
+    collector.localIDKnown = { [unowned self] id in
+      let h = traceHash(id)
+      return self.kept.contains(h) || self.gone.contains(h)
+    }
   }
 
   /// Ids of stories still open (not yet `removed`), for early stopping.
@@ -421,6 +447,17 @@ public final class TracePrefilter {
     }
     let qKey = traceHash(b, q)
     var linked = pass.contains(qKey)
+    // `Q: to=<..>, ..., status=sent (... queued as X)`: Q handed the message to a
+    // content filter or relay that queued it again here as X.
+    var next: UInt64?
+    if !linked, daemon == .client, let x = PostfixLine.queuedAs(b, q) {
+      next = traceHash(b, x)
+      if pass.contains(next!) {
+        linked = true
+        pass.insert(qKey)
+        catchUp(qKey)
+      }
+    }
     if !linked && (needle.found(in: b) || mentionsStoryHeader(b, l, daemon)) {
       // A candidate: its lines pass from now on; its kept lines come first.
       linked = true
@@ -447,6 +484,7 @@ public final class TracePrefilter {
       holdLine(b, procKey)
       heldBy.modify(qKey, { [] }) { if $0.last != procKey { $0.append(procKey) } }
       if delivery { deliveredBy.put(qKey, procKey) }
+      if let next { queuedFrom.put(next, qKey) }
     case .server:
       if b.has("client=", at: q.upperBound + 2) {
         var entry = kept.take(qKey) ?? HeldLines()
@@ -469,6 +507,11 @@ public final class TracePrefilter {
         if needsDetail(b) { parse(b) } else { keep(b, qKey) }
       } else if b.has("message-id=", at: p) {
         keep(b, qKey)
+        if let m = PostfixLine.messageID(b, p), !m.isEmpty {
+          let h = traceHash(b, m)
+          kept.modify(qKey, { HeldLines() }) { $0.header = h }
+          byHeader.modify(h, { [] }) { $0.append(qKey) }
+        }
       } else if b.has("from=<", at: p) {
         if b.index(of: "status=expired", from: p) == nil && b.index(of: "status=force-expired", from: p) == nil {
           kept.modify(qKey, { HeldLines() }) { entry in
@@ -479,8 +522,15 @@ public final class TracePrefilter {
           }
         }
       } else if isRemoved(b, q) {
-        kept.remove(qKey)
-        heldBy.remove(qKey)
+        // The message left the queue: its kept lines move aside (a later message may
+        // reuse the id), still there for a link found later (an NDR, a content-filter
+        // copy delivered after this one was removed).
+        if let entry = kept.take(qKey) {
+          if entry.header != 0 {
+            byHeader.modify(entry.header, { [] }) { $0.removeAll { $0 == qKey } }
+          }
+          gone.put(qKey, entry)
+        }
         // qmgr's `removed` ends a TLS session bound to this id: it goes to the held
         // lines of the process that delivered it, in order.
         if let proc = deliveredBy.take(qKey) { holdLine(b, proc) }
@@ -552,13 +602,16 @@ public final class TracePrefilter {
           return
         }
         let qKey = traceHash(line, q)
-        guard var entry = kept.take(qKey) else {
+        let inQueue = kept.contains(qKey)
+        guard inQueue || gone.contains(qKey) else {
           context = []
           return
         }
-        for c in context { lines.withLine(c) { entry.append($0) } }
-        entry.append(line)
-        kept.put(qKey, entry)
+        let add: (inout HeldLines) -> Void = { entry in
+          for c in context { lines.withLine(c) { entry.append($0) } }
+          entry.append(line)
+        }
+        if inQueue { kept.modify(qKey, { HeldLines() }, add) } else { gone.modify(qKey, { HeldLines() }, add) }
         context = []
       }
     }
@@ -577,6 +630,11 @@ public final class TracePrefilter {
   private func catchUp(_ qKey: UInt64) {
     replayKept(qKey)
     for proc in heldBy.take(qKey) ?? [] { replayHeld(proc, clear: true) }
+    // The message it was queued again from (before a content filter) joins too.
+    if let from = queuedFrom.take(qKey), !pass.contains(from) {
+      pass.insert(from)
+      catchUp(from)
+    }
   }
 
   /// Whether an smtp/lmtp failure line has a reason whose category needs the detail
@@ -593,20 +651,23 @@ public final class TracePrefilter {
   /// Replays the kept lines of a queue id into a fresh parser (their own TLS session
   /// lines are kept with them, so no other state is needed).
   private func replayKept(_ qKey: UInt64) {
-    guard let entry = kept.take(qKey), let context else { return }
-    let parser = PostfixParser(context: context)
-    entry.forEach {
-      linesParsed += 1
-      parser.parse($0)
+    guard let context else { return }
+    for entry in [gone.take(qKey), kept.take(qKey)] {
+      guard let entry else { continue }
+      let parser = PostfixParser(context: context)
+      entry.forEach {
+        linesParsed += 1
+        parser.parse($0)
+      }
     }
   }
 
   /// Replays kept lines of ids the collector linked while the last line was parsed.
   private func drain() {
     while !pending.isEmpty {
-      let ids = pending
+      let keys = pending
       pending = []
-      for id in ids { catchUp(traceHash(id)) }
+      for k in keys { catchUp(k) }
     }
   }
 
@@ -623,13 +684,11 @@ public final class TracePrefilter {
   /// A cleanup `message-id=<M>` line whose M is the Message-ID of a story.
   private func mentionsStoryHeader(_ b: Bytes, _ l: PostfixLine, _ daemon: Daemon) -> Bool {
     guard daemon == .queue, !headerKeys.isEmpty, let q = l.qid else { return false }
-    var s = q.upperBound + 2
-    guard b.has("message-id=", at: s) else { return false }
-    s += 11
-    var e = b.count
-    if s < e && b[s] == ASCII.lt { s += 1 }
-    if e > s && b[e - 1] == ASCII.gt { e -= 1 }
-    return e > s && headerKeys.contains(traceHash(b, s..<e))
+    let p = q.upperBound + 2
+    guard b.has("message-id=", at: p), let m = PostfixLine.messageID(b, p), !m.isEmpty else {
+      return false
+    }
+    return headerKeys.contains(traceHash(b, m))
   }
 
   /// The first TLS summary line of its (log host, instance, direction): parsed so the
@@ -703,6 +762,27 @@ struct PostfixLine {
     if b.has("warning: ", at: m) { m += 9 }
     message = min(m, b.count)
     qid = PostfixLine.queueID(b, message)
+  }
+
+  /// The Message-ID (without angle brackets) of a `message-id=<...>` at `p`.
+  static func messageID(_ b: Bytes, _ p: Int) -> Range<Int>? {
+    guard b.has("message-id=", at: p) else { return nil }
+    var s = p + 11
+    var e = b.count
+    if s < e && b[s] == ASCII.lt { s += 1 }
+    if e > s && b[e - 1] == ASCII.gt { e -= 1 }
+    return s..<e
+  }
+
+  /// The id X of a sent delivery's `queued as X` reply (an alphanumeric run of 5+).
+  static func queuedAs(_ b: Bytes, _ q: Range<Int>) -> Range<Int>? {
+    guard b.has("to=<", at: q.upperBound + 2),
+      let st = b.index(of: ", status=sent (", from: q.upperBound),
+      let at = b.index(of: "queued as ", from: st)
+    else { return nil }
+    var e = at + 10
+    while e < b.count && ASCII.isAlnum(b[e]) { e += 1 }
+    return e - (at + 10) >= 5 ? (at + 10)..<e : nil
   }
 
   /// A Postfix queue id followed by `: `: short (upper-case hex) or long

@@ -408,6 +408,12 @@ public enum ExplainRender {
       out.append("")
       out.append("Who acts:   \(c.action.label)")
       out.append("Next step:  \(c.nextStep)")
+      if c.confidence == .low {
+        out.append("")
+        out.append("This is a best guess: the text does not name the cause. The server's log has a")
+        out.append("detail line (e.g. \"certificate verification failed for ...\") that does;")
+        out.append("`mailtls trace` on the recipient shows it.")
+      }
       out.append("")
       out.append(st.bold("Technical detail"))
       out.append("  category \(c.category.rawValue), RFC 8460 type: \(c.rfc8460 ?? "none"), rule \(c.ruleID), confidence \(c.confidence.rawValue)")
