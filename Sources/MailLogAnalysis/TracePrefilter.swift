@@ -3,44 +3,44 @@
 //
 // The rule (per line, on bytes, before any parsing):
 //  1. A line that mentions the query (address or domain after an `@`, or the id, with
-//     word boundaries; ASCII case ignored for addresses) or whose queue id is linked to
-//     a story (or is the Message-ID of one) is parsed. Before it, the lines held for
-//     its process are replayed, and the look-back lines of a newly linked id are
-//     replayed into a fresh parser.
+//     word boundaries; ASCII case ignored for addresses), whose queue id is linked to a
+//     story, whose `queued as X` names a linked id, or whose `message-id=` is the
+//     Message-ID of a story is parsed. Before it, the lines held for its process are
+//     replayed; a newly linked id is first caught up (rule 4).
 //  2. smtp/lmtp lines that are not parsed are held per process (log host + program +
-//     pid), up to `holdLines`: TLS summary lines carry no queue id, and the parser
-//     attaches them (and connect errors, OpenSSL details, the session binding) to the
-//     next delivery line of the same process. Replaying the held lines first gives the
-//     parser exactly the state a full parse would have. When an id is linked, the held
-//     lines of every process that logged a line of it are replayed too (earlier
-//     results and attempts of that message). 2b: a deferred/bounced line whose reason
-//     needs a detail (`Cannot start TLS`, `Server certificate not ...`) is parsed at
-//     once, because the parser remembers that detail for later `delivery temporarily
-//     suspended` lines of the same domain from any process.
+//     pid): TLS summary lines carry no queue id, and the parser attaches them (and
+//     connect errors, OpenSSL details, the session binding) to the next delivery line
+//     of the same process. Replaying the held lines first gives the parser exactly the
+//     state a full parse would have. Beyond 2 x `holdLines` lines the oldest half is
+//     spilled: each result goes to its queue id's record (rule 4) with the state lines
+//     logged before it. 2b: a deferred/bounced result whose reason needs a detail
+//     (`Cannot start TLS`, `Server certificate not ...`) is parsed at once, because
+//     the parser remembers that detail for later `delivery temporarily suspended`
+//     lines of the same domain from any process.
 //  3. smtpd lines without a queue id are held per process from its last `connect
 //     from` (the inbound TLS state); replaying them is idempotent.
-//  4. Lines that start a message (smtpd `client=` with its held session lines, cleanup
-//     `message-id=`, qmgr `from=`) and results of the stateless agents (error, local,
-//     virtual, pipe) are kept per queue id until qmgr `removed`, so a message found
-//     later by a recipient line still shows its arrival, sender, Message-ID and
-//     earlier results, and a `queued as X` link can check that X was queued here.
-//     After `removed` they stay (set aside, a generation long) for links found later:
-//     an NDR id, a content-filter copy whose original already left the queue.
-//     bounce lines (NDR created) are always parsed: few, stateless, and they link an
-//     NDR found by its own id back to its message.
+//  4. Each queue id has a record: the lines that start a message (smtpd `client=` with
+//     its held session lines, cleanup `message-id=`, qmgr `from=`), results of the
+//     stateless agents (error, local, virtual, pipe), spilled results, and which
+//     processes hold its lines. When an id is linked (found, or linked by the story:
+//     NDR, `queued as`, same Message-ID, in either direction) its record is replayed
+//     into a fresh parser and the processes holding its lines are replayed, so a
+//     message found by a later line still shows its arrival, sender, Message-ID and
+//     earlier results. A record moves aside at `removed` and stays a while for links
+//     found later (an NDR id, a content-filter copy delivered after the original left).
+//     bounce lines are always parsed: few, stateless, and they link an NDR found by
+//     its own id back to its message.
 //  5. The first TLS summary line per (log host, instance, direction) is parsed, so
 //     the evidence rule (TLS logging is on) is the same as in a full parse.
 //  6. qmgr `QID: removed` of an unlinked id joins the held lines of the process that
 //     delivered it (the parser ends a TLS session bound to that id there); of a
 //     linked id it is parsed and ends the id in the story (queue ids are reused).
 //  7. Everything else is skipped.
-// Exim and Exchange inputs are not filtered (every line is parsed). Held and kept
-// lines are bounded (two generations of `keepLimit` entries), so memory follows the
-// in-flight state, not the input size. Only a process whose held lines overflowed the
-// bound (more than 2 x `holdLines` lines with no parsed line in between) can differ
-// from a full parse, and only if its TLS state spans that many lines; the oldest half
-// is then moved to the kept lines of its queue ids (rule 4) with the state lines
-// before each result. A test compares prefiltered and full runs on the eval log.
+// Exim and Exchange inputs are not filtered (every line is parsed). Memory is bounded
+// by `TraceLimits` (two generations per store), so it follows the in-flight state, not
+// the input size; a process buffer dropped from the old generation is spilled first.
+// Held state that overflowed a bound is the only way to differ from a full parse; a
+// test compares prefiltered and full runs.
 
 import MailLogKit
 import MailLogModel
@@ -136,194 +136,47 @@ public struct TraceNeedle: Sendable {
   }
 }
 
-/// FNV-1a over bytes: the key of queue ids, processes and Message-IDs on the hot path.
-@inline(__always) func traceHash(_ b: Bytes, _ r: Range<Int>) -> UInt64 {
-  var h: UInt64 = 0xcbf2_9ce4_8422_2325
-  for i in r {
-    h = (h ^ UInt64(b[i])) &* 0x100_0000_01b3
-  }
-  return h
+/// Bounds of the prefilter's stores (entries per generation; two generations each).
+public struct TraceLimits: Sendable {
+  /// smtp/lmtp lines held per process before the oldest half is spilled.
+  public var holdLines = 24
+  /// Processes with held lines.
+  public var processes = 4096
+  /// Queue ids in the queue with a record.
+  public var queued = 65_536
+  /// Records of ids that left the queue, kept for links found later.
+  public var removed = 16_384
+
+  public init() {}
 }
 
-func traceHash(_ s: String) -> UInt64 {
-  var copy = s
-  return copy.withUTF8 { traceHash($0, 0..<$0.count) }
-}
-
-/// Lines kept as bytes: one buffer, line starts alongside.
-struct HeldLines {
-  var data: [UInt8] = []
-  var starts: [Int] = []
-  var hasFrom = false
-  /// Message-ID key of a kept entry (0: none seen).
+/// What the prefilter keeps per queue id (rule 4).
+struct QueueRecord {
+  var lines = LineList()
+  /// Processes holding unparsed lines of this id (the last four).
+  var holders = Holders()
+  /// The last process that held a delivery line of it (for `removed`).
+  var deliveredBy: UInt64 = 0
+  /// Message-ID key (0: none seen).
   var header: UInt64 = 0
-
-  var count: Int { starts.count }
-
-  mutating func append(_ b: Bytes) {
-    starts.append(data.count)
-    data.append(contentsOf: b)
-  }
-
-  /// Drops the oldest lines so that at most `limit` remain.
-  mutating func trim(to limit: Int) {
-    guard starts.count > limit else { return }
-    let drop = starts.count - limit
-    let cut = starts[drop]
-    data.removeFirst(cut)
-    starts = starts[drop...].map { $0 - cut }
-  }
-
-  mutating func removeAll() {
-    data.removeAll(keepingCapacity: true)
-    starts.removeAll(keepingCapacity: true)
-    hasFrom = false
-    header = 0
-  }
-
-  /// Calls `body` with line `n`.
-  func withLine(_ n: Int, _ body: (Bytes) -> Void) {
-    data.withUnsafeBufferPointer { all in
-      let e = n + 1 < starts.count ? starts[n + 1] : all.count
-      body(UnsafeBufferPointer(rebasing: all[starts[n]..<e]))
-    }
-  }
-
-  func forEach(_ body: (Bytes) -> Void) {
-    data.withUnsafeBufferPointer { all in
-      for (n, s) in starts.enumerated() {
-        let e = n + 1 < starts.count ? starts[n + 1] : all.count
-        body(UnsafeBufferPointer(rebasing: all[s..<e]))
-      }
-    }
-  }
+  var hasFrom = false
 }
 
-/// An open-addressing map from 64-bit hashes (already well mixed) to values: no
-/// SipHash per lookup, values updated in place. Linear probing with backward-shift
-/// deletion; key 0 is stored as 1.
-struct U64Map<Value> {
-  private var keys: [UInt64]
-  private var values: [Value?]
-  private(set) var count = 0
-  private let mask: Int
+/// Process keys: four inline (no allocation for most messages), more in an array.
+struct Holders {
+  private var a: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+  private var more: [UInt64]?
 
-  /// Holds up to `capacity` entries (the table is twice as large).
-  init(capacity: Int) {
-    var size = 16
-    while size < capacity * 2 { size <<= 1 }
-    keys = Array(repeating: 0, count: size)
-    values = Array(repeating: nil, count: size)
-    mask = size - 1
+  mutating func insert(_ k: UInt64) {
+    if a.0 == k || a.1 == k || a.2 == k || a.3 == k { return }
+    if a.0 == 0 { a.0 = k } else if a.1 == 0 { a.1 = k } else if a.2 == 0 { a.2 = k }
+    else if a.3 == 0 { a.3 = k }
+    else if !(more?.contains(k) ?? false) { more = (more ?? []) + [k] }
   }
 
-  var capacity: Int { (mask + 1) / 2 }
-
-  @inline(__always) private static func key(_ k: UInt64) -> UInt64 { k == 0 ? 1 : k }
-  @inline(__always) private func home(_ k: UInt64) -> Int {
-    Int(truncatingIfNeeded: (k &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
-  }
-
-  private func find(_ k: UInt64) -> Int? {
-    var i = home(k)
-    while true {
-      let x = keys[i]
-      if x == k { return i }
-      if x == 0 { return nil }
-      i = (i + 1) & mask
-    }
-  }
-
-  func contains(_ k: UInt64) -> Bool { find(U64Map.key(k)) != nil }
-
-  /// Updates the value of `k` in place, creating it with `make` when absent. The caller
-  /// keeps `count < capacity`.
-  mutating func modify(_ k: UInt64, _ make: () -> Value, _ body: (inout Value) -> Void) {
-    let k = U64Map.key(k)
-    var i = home(k)
-    while keys[i] != k && keys[i] != 0 { i = (i + 1) & mask }
-    if keys[i] == 0 {
-      keys[i] = k
-      values[i] = make()
-      count += 1
-    }
-    body(&values[i]!)
-  }
-
-  mutating func remove(_ k: UInt64) -> Value? {
-    guard var i = find(U64Map.key(k)) else { return nil }
-    let old = values[i]
-    keys[i] = 0
-    values[i] = nil
-    count -= 1
-    // Backward shift: pull later entries of the probe run into the hole.
-    var j = i
-    while true {
-      j = (j + 1) & mask
-      if keys[j] == 0 { break }
-      let h = home(keys[j])
-      // Move j to i when i lies cyclically in [h, j).
-      if (j > i && (h <= i || h > j)) || (j < i && (h <= i && h > j)) {
-        keys[i] = keys[j]
-        values[i] = values[j]
-        keys[j] = 0
-        values[j] = nil
-        i = j
-      }
-    }
-    return old
-  }
-
-  mutating func removeAll() {
-    for i in keys.indices where keys[i] != 0 {
-      keys[i] = 0
-      values[i] = nil
-    }
-    count = 0
-  }
-}
-
-/// Two generations of a `U64Map`: when the current one is full it becomes the old one
-/// and the old one is dropped. Bounded memory for look-back state.
-struct Generations<Value> {
-  private var current: U64Map<Value>
-  private var old: U64Map<Value>
-
-  init(limit: Int) {
-    current = U64Map(capacity: limit)
-    old = U64Map(capacity: limit)
-  }
-
-  /// Removes and returns the value (from either generation).
-  mutating func take(_ k: UInt64) -> Value? {
-    if let v = current.remove(k) { return v }
-    return old.remove(k)
-  }
-
-  func contains(_ k: UInt64) -> Bool { current.contains(k) || old.contains(k) }
-
-  mutating func put(_ k: UInt64, _ v: Value) {
-    modify(k, { v }) { $0 = v }
-  }
-
-  /// Updates the value in place (moving it from the old generation if it is there).
-  mutating func modify(_ k: UInt64, _ make: () -> Value, _ body: (inout Value) -> Void) {
-    if !current.contains(k) {
-      if current.count >= current.capacity - 1 {
-        swap(&current, &old)
-        current.removeAll()
-      }
-      if let v = old.remove(k) {
-        current.modify(k, { v }, body)
-        return
-      }
-    }
-    current.modify(k, make, body)
-  }
-
-  mutating func remove(_ k: UInt64) {
-    _ = current.remove(k)
-    _ = old.remove(k)
+  func forEach(_ body: (UInt64) -> Void) {
+    for k in [a.0, a.1, a.2, a.3] where k != 0 { body(k) }
+    for k in more ?? [] { body(k) }
   }
 }
 
@@ -333,10 +186,7 @@ public final class TracePrefilter {
   public let needle: TraceNeedle
   /// False: every line is parsed (the reference the prefilter is tested against).
   public let filtering: Bool
-  /// Lines held per smtp/lmtp process at most.
-  public let holdLines: Int
-  /// Entries per generation of the hold and look-back maps.
-  public let keepLimit: Int
+  public let limits: TraceLimits
 
   /// Lines read, and lines handed to a parser (replays included).
   public private(set) var linesRead = 0
@@ -346,57 +196,48 @@ public final class TracePrefilter {
 
   private var pass: Set<UInt64> = []
   private var headerKeys: Set<UInt64> = []
-  private var hold: Generations<HeldLines>
-  private var kept: Generations<HeldLines>
-  /// Kept lines of ids that left the queue (`removed`).
-  private var gone: Generations<HeldLines>
-  private var deliveredBy: Generations<UInt64>
-  private var heldBy: Generations<[UInt64]>
   private var evidenceSent: Set<UInt64> = []
-  /// Queue-id keys to catch up after the current line (linked while it was parsed).
-  private var pending: [UInt64] = []
+  private var hold: Generations<LineList>
+  private var records: Generations<QueueRecord>
+  private var gone: Generations<QueueRecord>
   /// `queued as X` seen in a skipped line of Q: X's key -> Q's key.
   private var queuedFrom: Generations<UInt64>
   /// Message-ID key -> queue-id keys of skipped cleanup lines with it.
-  private var byHeader: Generations<[UInt64]>
+  private var byHeader: Generations<UInt64>
+  /// Queue-id keys to catch up after the current line (linked while it was parsed).
+  private var pending: [UInt64] = []
   private var main: LogParser?
   private var context: ParseContext?
 
-  public init(
-    collector: TraceCollector, filtering: Bool = true, holdLines: Int = 64,
-    keepLimit: Int = 100_000
-  ) {
+  public init(collector: TraceCollector, filtering: Bool = true, limits: TraceLimits = TraceLimits()) {
     self.collector = collector
     self.needle = TraceNeedle(collector.query)
     self.filtering = filtering
-    self.holdLines = max(4, holdLines)
-    self.keepLimit = max(16, keepLimit)
-    hold = Generations(limit: self.keepLimit)
-    kept = Generations(limit: self.keepLimit)
-    gone = Generations(limit: self.keepLimit)
-    deliveredBy = Generations(limit: self.keepLimit)
-    heldBy = Generations(limit: self.keepLimit)
-    queuedFrom = Generations(limit: self.keepLimit)
-    byHeader = Generations(limit: self.keepLimit)
-    collector.onLink = { [unowned self] id in
-      let h = traceHash(id)
-      if !self.pass.contains(h) {
-        self.pass.insert(h)
-        self.pending.append(h)
-      }
+    var l = limits
+    l.holdLines = max(4, l.holdLines)
+    l.processes = max(16, l.processes)
+    l.queued = max(16, l.queued)
+    l.removed = max(16, l.removed)
+    self.limits = l
+    hold = Generations(limit: l.processes)
+    records = Generations(limit: l.queued)
+    gone = Generations(limit: l.removed)
+    queuedFrom = Generations(limit: l.queued)
+    byHeader = Generations(limit: l.queued)
+    hold.evicted = { [unowned self] lines in
+      var copy = lines
+      self.spill(&copy, keep: 0)
     }
+    collector.onLink = { [unowned self] id in self.link(traceHash(id)) }
     collector.onHeader = { [unowned self] header in
       let h = traceHash(header)
       self.headerKeys.insert(h)
       // Earlier messages with this Message-ID (skipped cleanup lines) join too.
-      for q in self.byHeader.take(h) ?? [] where !self.pass.contains(q) {
-        self.pass.insert(q)
-        self.pending.append(q)
-      }
+      if let q = self.byHeader.take(h) { self.link(q) }
     }
     collector.localIDKnown = { [unowned self] id in
       let h = traceHash(id)
-      return self.kept.contains(h) || self.gone.contains(h)
+      return self.records.contains(h) || self.gone.contains(h)
     }
   }
 
@@ -420,11 +261,16 @@ public final class TracePrefilter {
 
   // MARK: Postfix
 
-  private enum Daemon { case client, server, queue, other }
+  private enum Daemon { case client, server, queue, bounce, other }
 
   private func parse(_ b: Bytes) {
     linesParsed += 1
     main?.parse(b)
+  }
+
+  /// Lets an id's lines through from now on; catches it up after the current line.
+  private func link(_ qKey: UInt64) {
+    if pass.insert(qKey).inserted { pending.append(qKey) }
   }
 
   private func feedPostfix(_ b: Bytes) {
@@ -452,88 +298,74 @@ public final class TracePrefilter {
     var next: UInt64?
     if !linked, daemon == .client, let x = PostfixLine.queuedAs(b, q) {
       next = traceHash(b, x)
-      if pass.contains(next!) {
-        linked = true
-        pass.insert(qKey)
-        catchUp(qKey)
-      }
+      linked = pass.contains(next!)
     }
-    if !linked && (needle.found(in: b) || mentionsStoryHeader(b, l, daemon)) {
-      // A candidate: its lines pass from now on; its kept lines come first.
-      linked = true
-      pass.insert(qKey)
-      catchUp(qKey)
-    }
+    if !linked && (needle.found(in: b) || mentionsStoryHeader(b, q, daemon)) { linked = true }
     if linked {
+      if pass.insert(qKey).inserted { catchUp(qKey) }
       passLine(b, daemon, procKey)
       if daemon == .queue, isRemoved(b, q) {
-        deliveredBy.remove(qKey)
+        records.remove(qKey)
         close(b.string(q.lowerBound, q.upperBound))
       }
       return
     }
+    let p = q.upperBound + 2
     switch daemon {
     case .client:
-      let delivery = b.has("to=<", at: q.upperBound + 2)
+      let delivery = b.has("to=<", at: p)
       if delivery && needsDetail(b) {
-        // Rule 2b: a TLS failure result also records its detail for later
-        // `delivery temporarily suspended` lines of any process: parse it now.
-        passLine(b, .client, procKey)
+        passLine(b, .client, procKey)  // rule 2b
         return
       }
       holdLine(b, procKey)
-      heldBy.modify(qKey, { [] }) { if $0.last != procKey { $0.append(procKey) } }
-      if delivery { deliveredBy.put(qKey, procKey) }
+      records.modify(qKey, { QueueRecord() }) { r in
+        r.holders.insert(procKey)
+        if delivery { r.deliveredBy = procKey }
+      }
       if let next { queuedFrom.put(next, qKey) }
     case .server:
-      if b.has("client=", at: q.upperBound + 2) {
-        var entry = kept.take(qKey) ?? HeldLines()
-        if let session = hold.take(procKey) {
-          session.forEach { entry.append($0) }
-          hold.put(procKey, session)
+      if b.has("client=", at: p) {
+        let session = hold.peek(procKey) { $0 }
+        records.modify(qKey, { QueueRecord() }) { r in
+          if let session { r.lines.append(session) }
+          r.lines.append(b)
         }
-        entry.append(b)
-        kept.put(qKey, entry)
       }
+    case .bounce:
+      parse(b)
     case .queue:
-      let p = q.upperBound + 2
-      if l.daemon.count == 6 && b.has("bounce", at: l.daemon.lowerBound) {
-        // NDR lines are few and stateless: parsed, so an NDR found by its own id (or
-        // its recipient) is linked back to the message it reports on.
-        parse(b)
-      } else if b.has("to=<", at: p) {
-        // error/local/virtual/pipe results: kept, except a suspended TLS failure,
-        // whose detail the parser looks up now (rule 2b).
+      if b.has("to=<", at: p) {
         if needsDetail(b) { parse(b) } else { keep(b, qKey) }
       } else if b.has("message-id=", at: p) {
-        keep(b, qKey)
-        if let m = PostfixLine.messageID(b, p), !m.isEmpty {
-          let h = traceHash(b, m)
-          kept.modify(qKey, { HeldLines() }) { $0.header = h }
-          byHeader.modify(h, { [] }) { $0.append(qKey) }
+        let m = PostfixLine.messageID(b, p).flatMap { $0.isEmpty ? nil : traceHash(b, $0) }
+        records.modify(qKey, { QueueRecord() }) { r in
+          r.lines.append(b)
+          if let m { r.header = m }
         }
+        // The latest id with this Message-ID; an earlier one (before a content
+        // filter) is reached through `queued as`.
+        if let m { byHeader.put(m, qKey) }
       } else if b.has("from=<", at: p) {
-        if b.index(of: "status=expired", from: p) == nil && b.index(of: "status=force-expired", from: p) == nil {
-          kept.modify(qKey, { HeldLines() }) { entry in
-            if !entry.hasFrom {
-              entry.append(b)
-              entry.hasFrom = true
+        if b.index(of: "status=expired", from: p) == nil
+          && b.index(of: "status=force-expired", from: p) == nil
+        {
+          records.modify(qKey, { QueueRecord() }) { r in
+            if !r.hasFrom {
+              r.lines.append(b)
+              r.hasFrom = true
             }
           }
         }
       } else if isRemoved(b, q) {
-        // The message left the queue: its kept lines move aside (a later message may
-        // reuse the id), still there for a link found later (an NDR, a content-filter
-        // copy delivered after this one was removed).
-        if let entry = kept.take(qKey) {
-          if entry.header != 0 {
-            byHeader.modify(entry.header, { [] }) { $0.removeAll { $0 == qKey } }
-          }
-          gone.put(qKey, entry)
+        // The message left the queue: its record moves aside (the id may be reused).
+        if let r = records.take(qKey) {
+          if r.header != 0, byHeader.peek(r.header, { $0 }) == qKey { byHeader.remove(r.header) }
+          // qmgr's `removed` ends a TLS session bound to this id: it joins the held
+          // lines of the process that delivered it, in order (rule 6).
+          if r.deliveredBy != 0 { holdLine(b, r.deliveredBy) }
+          gone.put(qKey, r)
         }
-        // qmgr's `removed` ends a TLS session bound to this id: it goes to the held
-        // lines of the process that delivered it, in order.
-        if let proc = deliveredBy.take(qKey) { holdLine(b, proc) }
       }
     case .other:
       break
@@ -549,14 +381,21 @@ public final class TracePrefilter {
         holdLine(b, procKey)
       }
     case .server:
+      // The parser's inbound state is set by `connect from` (reset) and the TLS
+      // summary line; other session lines (disconnect, NOQUEUE, ...) change nothing.
       let connect = b.has("connect from ", at: l.message)
-      hold.modify(procKey, { HeldLines() }) { session in
-        if connect { session.removeAll() }
-        session.append(b)
-        session.trim(to: 16)
+      let tls = !connect && isTLSSummary(b, l)
+      if connect || tls {
+        hold.modify(procKey, { LineList() }) { session in
+          if connect { session.removeAll() }
+          if session.count < 8 { session.append(b) }
+        }
       }
-      if needle.found(in: b) || firstEvidence(b, l) { replayHeld(procKey, clear: false) }
-    case .queue, .other:
+      if needle.found(in: b) || (tls && firstEvidence(b, l)) {
+        replayHeld(procKey, clear: false)
+        if !connect && !tls { parse(b) }
+      }
+    case .queue, .bounce, .other:
       if needle.found(in: b) { parse(b) }
     }
   }
@@ -564,77 +403,87 @@ public final class TracePrefilter {
   /// Parses `b` after the held lines of its process.
   private func passLine(_ b: Bytes, _ daemon: Daemon, _ procKey: UInt64) {
     switch daemon {
-    case .client:
-      replayHeld(procKey, clear: true)
-      parse(b)
-    case .server:
-      replayHeld(procKey, clear: false)
-      parse(b)
-    case .queue, .other:
-      parse(b)
+    case .client: replayHeld(procKey, clear: true)
+    case .server: replayHeld(procKey, clear: false)
+    case .queue, .bounce, .other: break
     }
+    parse(b)
   }
 
   private func replayHeld(_ procKey: UInt64, clear: Bool) {
-    guard let lines = hold.take(procKey) else { return }
-    lines.forEach { parse($0) }
-    if !clear { hold.put(procKey, lines) }
+    if clear {
+      guard let lines = hold.take(procKey) else { return }
+      lines.forEach {
+        parse($0)
+        return true
+      }
+    } else {
+      hold.peek(procKey) { lines in
+        lines.forEach {
+          parse($0)
+          return true
+        }
+      }
+    }
   }
 
   private func holdLine(_ b: Bytes, _ procKey: UInt64) {
-    hold.modify(procKey, { HeldLines() }) { lines in
+    hold.modify(procKey, { LineList() }) { lines in
       lines.append(b)
-      if lines.count > holdLines * 2 { spill(&lines) }
+      if lines.count > limits.holdLines * 2 { spill(&lines, keep: limits.holdLines) }
     }
   }
 
-  /// Moves the oldest held lines of a process (all but `holdLines`) to the kept lines
-  /// of their queue ids, each with the state lines logged before it (its TLS session,
-  /// its OpenSSL detail), so a message linked much later still gets its results with
-  /// the right TLS. Ids no longer in the queue (no kept entry) are not kept.
-  private func spill(_ lines: inout HeldLines) {
-    let drop = lines.count - holdLines
-    var context: [Int] = []
-    for n in 0..<drop {
-      lines.withLine(n) { line in
-        guard let l = PostfixLine(line), let q = l.qid else {
-          context.append(n)
-          return
-        }
-        let qKey = traceHash(line, q)
-        let inQueue = kept.contains(qKey)
-        guard inQueue || gone.contains(qKey) else {
-          context = []
-          return
-        }
-        let add: (inout HeldLines) -> Void = { entry in
-          for c in context { lines.withLine(c) { entry.append($0) } }
-          entry.append(line)
-        }
-        if inQueue { kept.modify(qKey, { HeldLines() }, add) } else { gone.modify(qKey, { HeldLines() }, add) }
-        context = []
+  /// Moves the oldest held lines of a process (all but `keep`) to the records of their
+  /// queue ids, each result with the state lines logged before it (its TLS session,
+  /// its OpenSSL detail), so a message linked later still gets them with the right
+  /// TLS. Ids without a record (never seen arriving) are not kept.
+  private func spill(_ lines: inout LineList, keep: Int) {
+    var context = LineList()
+    lines.trim(to: keep) { line in
+      guard let l = PostfixLine(line), let q = l.qid else {
+        context.append(line)
+        return
       }
+      let qKey = traceHash(line, q)
+      let add: (inout QueueRecord) -> Void = { r in
+        r.lines.append(context)
+        r.lines.append(line)
+      }
+      if !records.withExisting(qKey, add) { _ = gone.withExisting(qKey, add) }
+      context.removeAll()
     }
-    lines.trim(to: holdLines)
   }
 
   private func keep(_ b: Bytes, _ qKey: UInt64) {
-    kept.modify(qKey, { HeldLines() }) { entry in
-      entry.append(b)
-      entry.trim(to: 256)
+    records.modify(qKey, { QueueRecord() }) { r in
+      if r.lines.count < 512 { r.lines.append(b) }
     }
   }
 
-  /// Brings a newly linked id up to date: its kept lines, then the held lines of every
-  /// process that logged a line of it (they may hold earlier results and attempts).
+  /// Brings a newly linked id up to date: its record's lines (into a fresh parser:
+  /// their TLS session lines are in the record), then the held lines of every process
+  /// that logged a line of it, then the id it was queued again from.
   private func catchUp(_ qKey: UInt64) {
-    replayKept(qKey)
-    for proc in heldBy.take(qKey) ?? [] { replayHeld(proc, clear: true) }
-    // The message it was queued again from (before a content filter) joins too.
-    if let from = queuedFrom.take(qKey), !pass.contains(from) {
-      pass.insert(from)
-      catchUp(from)
+    pass.insert(qKey)
+    for r in [gone.take(qKey), records.peek(qKey) { $0 }] {
+      guard let r else { continue }
+      if let context, !r.lines.isEmpty {
+        let parser = PostfixParser(context: context)
+        r.lines.forEach {
+          linesParsed += 1
+          parser.parse($0)
+          return true
+        }
+      }
+      r.holders.forEach { replayHeld($0, clear: true) }
     }
+    // Lines already replayed: the record keeps only what later links need.
+    _ = records.withExisting(qKey) { r in
+      r.lines.removeAll()
+      r.holders = Holders()
+    }
+    if let from = queuedFrom.take(qKey), pass.insert(from).inserted { catchUp(from) }
   }
 
   /// Whether an smtp/lmtp failure line has a reason whose category needs the detail
@@ -648,21 +497,7 @@ public final class TracePrefilter {
       || b.index(of: "handshake failure", from: st) != nil
   }
 
-  /// Replays the kept lines of a queue id into a fresh parser (their own TLS session
-  /// lines are kept with them, so no other state is needed).
-  private func replayKept(_ qKey: UInt64) {
-    guard let context else { return }
-    for entry in [gone.take(qKey), kept.take(qKey)] {
-      guard let entry else { continue }
-      let parser = PostfixParser(context: context)
-      entry.forEach {
-        linesParsed += 1
-        parser.parse($0)
-      }
-    }
-  }
-
-  /// Replays kept lines of ids the collector linked while the last line was parsed.
+  /// Catches up ids linked while the last line was parsed.
   private func drain() {
     while !pending.isEmpty {
       let keys = pending
@@ -682,13 +517,17 @@ public final class TracePrefilter {
   }
 
   /// A cleanup `message-id=<M>` line whose M is the Message-ID of a story.
-  private func mentionsStoryHeader(_ b: Bytes, _ l: PostfixLine, _ daemon: Daemon) -> Bool {
-    guard daemon == .queue, !headerKeys.isEmpty, let q = l.qid else { return false }
-    let p = q.upperBound + 2
-    guard b.has("message-id=", at: p), let m = PostfixLine.messageID(b, p), !m.isEmpty else {
-      return false
-    }
+  private func mentionsStoryHeader(_ b: Bytes, _ q: Range<Int>, _ daemon: Daemon) -> Bool {
+    guard daemon == .queue, !headerKeys.isEmpty,
+      let m = PostfixLine.messageID(b, q.upperBound + 2), !m.isEmpty
+    else { return false }
     return headerKeys.contains(traceHash(b, m))
+  }
+
+  /// Whether the line is a TLS summary (`<Adj> TLS connection established|reused ...`).
+  private func isTLSSummary(_ b: Bytes, _ l: PostfixLine) -> Bool {
+    guard let at = b.index(of: "TLS connection ", from: l.message) else { return false }
+    return at <= l.message + 11
   }
 
   /// The first TLS summary line of its (log host, instance, direction): parsed so the
@@ -698,7 +537,7 @@ public final class TracePrefilter {
       return false
     }
     var h = traceHash(b, l.host) &+ traceHash(b, l.instance) &* 31
-    if b.index(of: " to ", from: at) != nil { h = h &+ 1 }
+    if b.has("established to ", at: at + 15) || b.has("reused to ", at: at + 15) { h = h &+ 1 }
     return evidenceSent.insert(h).inserted
   }
 
@@ -711,7 +550,7 @@ public final class TracePrefilter {
     where b.has("error", at: d.lowerBound) || b.has("local", at: d.lowerBound)
       || b.has("retry", at: d.lowerBound):
       return .queue
-    case 6 where b.has("bounce", at: d.lowerBound): return .queue
+    case 6 where b.has("bounce", at: d.lowerBound): return .bounce
     case 7
     where b.has("cleanup", at: d.lowerBound) || b.has("virtual", at: d.lowerBound)
       || b.has("discard", at: d.lowerBound):
