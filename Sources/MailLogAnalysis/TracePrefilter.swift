@@ -136,48 +136,35 @@ public struct TraceNeedle: Sendable {
   }
 }
 
-/// Bounds of the prefilter's stores (entries per generation; two generations each).
+/// Bounds of the prefilter's stores.
 public struct TraceLimits: Sendable {
-  /// smtp/lmtp lines held per process before the oldest half is spilled.
-  public var holdLines = 24
-  /// Processes with held lines.
-  public var processes = 4096
-  /// Queue ids in the queue with a record.
-  public var queued = 65_536
-  /// Records of ids that left the queue, kept for links found later.
-  public var removed = 16_384
+  /// Bytes of recent lines kept for look-back (the ring).
+  public var ringBytes = 32 << 20
+  /// Processes tracked (per generation; two generations).
+  public var processes = 8192
+  /// Queue ids tracked (per generation; two generations).
+  public var queueIDs = 65_536
 
   public init() {}
 }
 
-/// What the prefilter keeps per queue id (rule 4).
-struct QueueRecord {
-  var lines = LineList()
-  /// Processes holding unparsed lines of this id (the last four).
-  var holders = Holders()
-  /// The last process that held a delivery line of it (for `removed`).
+/// Where a process's stored lines are.
+struct ProcState {
+  /// Last stored line.
+  var last: UInt64 = 0
+  /// smtp/lmtp: last stored line already parsed. smtpd: the session's `connect from`.
+  var mark: UInt64 = 0
+}
+
+/// Where a queue id's stored lines are, and what is known of it.
+struct QueueState {
+  var last: UInt64 = 0
+  /// The process that logged its last delivery line (for `removed`, rule 6).
   var deliveredBy: UInt64 = 0
   /// Message-ID key (0: none seen).
   var header: UInt64 = 0
   var hasFrom = false
-}
-
-/// Process keys: four inline (no allocation for most messages), more in an array.
-struct Holders {
-  private var a: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-  private var more: [UInt64]?
-
-  mutating func insert(_ k: UInt64) {
-    if a.0 == k || a.1 == k || a.2 == k || a.3 == k { return }
-    if a.0 == 0 { a.0 = k } else if a.1 == 0 { a.1 = k } else if a.2 == 0 { a.2 = k }
-    else if a.3 == 0 { a.3 = k }
-    else if !(more?.contains(k) ?? false) { more = (more ?? []) + [k] }
-  }
-
-  func forEach(_ body: (UInt64) -> Void) {
-    for k in [a.0, a.1, a.2, a.3] where k != 0 { body(k) }
-    for k in more ?? [] { body(k) }
-  }
+  var removed = false
 }
 
 /// The line gate of a trace run: wire `gate(_:_:)` into `RunOptions.lineGate`.
@@ -197,12 +184,12 @@ public final class TracePrefilter {
   private var pass: Set<UInt64> = []
   private var headerKeys: Set<UInt64> = []
   private var evidenceSent: Set<UInt64> = []
-  private var hold: Generations<LineList>
-  private var records: Generations<QueueRecord>
-  private var gone: Generations<QueueRecord>
+  private var ring: LineRing
+  private var procs: Generations<ProcState>
+  private var queues: Generations<QueueState>
   /// `queued as X` seen in a skipped line of Q: X's key -> Q's key.
   private var queuedFrom: Generations<UInt64>
-  /// Message-ID key -> queue-id keys of skipped cleanup lines with it.
+  /// Message-ID key -> the last queue-id key with it among skipped cleanup lines.
   private var byHeader: Generations<UInt64>
   /// Queue-id keys to catch up after the current line (linked while it was parsed).
   private var pending: [UInt64] = []
@@ -214,31 +201,22 @@ public final class TracePrefilter {
     self.needle = TraceNeedle(collector.query)
     self.filtering = filtering
     var l = limits
-    l.holdLines = max(4, l.holdLines)
     l.processes = max(16, l.processes)
-    l.queued = max(16, l.queued)
-    l.removed = max(16, l.removed)
+    l.queueIDs = max(16, l.queueIDs)
     self.limits = l
-    hold = Generations(limit: l.processes)
-    records = Generations(limit: l.queued)
-    gone = Generations(limit: l.removed)
-    queuedFrom = Generations(limit: l.queued)
-    byHeader = Generations(limit: l.queued)
-    hold.evicted = { [unowned self] lines in
-      var copy = lines
-      self.spill(&copy, keep: 0)
-    }
+    ring = LineRing(capacity: filtering ? l.ringBytes : 1 << 16)
+    procs = Generations(limit: l.processes)
+    queues = Generations(limit: l.queueIDs)
+    queuedFrom = Generations(limit: l.queueIDs)
+    byHeader = Generations(limit: l.queueIDs)
     collector.onLink = { [unowned self] id in self.link(traceHash(id)) }
     collector.onHeader = { [unowned self] header in
       let h = traceHash(header)
       self.headerKeys.insert(h)
-      // Earlier messages with this Message-ID (skipped cleanup lines) join too.
+      // An earlier message with this Message-ID (a skipped cleanup line) joins too.
       if let q = self.byHeader.take(h) { self.link(q) }
     }
-    collector.localIDKnown = { [unowned self] id in
-      let h = traceHash(id)
-      return self.records.contains(h) || self.gone.contains(h)
-    }
+    collector.localIDKnown = { [unowned self] id in self.queues.contains(traceHash(id)) }
   }
 
   /// Ids of stories still open (not yet `removed`), for early stopping.
@@ -305,7 +283,7 @@ public final class TracePrefilter {
       if pass.insert(qKey).inserted { catchUp(qKey) }
       passLine(b, daemon, procKey)
       if daemon == .queue, isRemoved(b, q) {
-        records.remove(qKey)
+        queues.remove(qKey)
         close(b.string(q.lowerBound, q.upperBound))
       }
       return
@@ -318,54 +296,40 @@ public final class TracePrefilter {
         passLine(b, .client, procKey)  // rule 2b
         return
       }
-      holdLine(b, procKey)
-      records.modify(qKey, { QueueRecord() }) { r in
-        r.holders.insert(procKey)
-        if delivery { r.deliveredBy = procKey }
-      }
-      if let next { queuedFrom.put(next, qKey) }
+      let pos = store(b, proc: procKey, queue: qKey) { if delivery { $0.deliveredBy = procKey } }
+      if let next, pos != 0 { queuedFrom.put(next, qKey) }
     case .server:
+      // `client=`: on the queue chain only, linked back to its session's lines.
       if b.has("client=", at: p) {
-        let session = hold.peek(procKey) { $0 }
-        records.modify(qKey, { QueueRecord() }) { r in
-          if let session { r.lines.append(session) }
-          r.lines.append(b)
-        }
+        let session = procs.peek(procKey) { $0.last } ?? 0
+        storeQueueLine(b, qKey, prevProc: session)
       }
     case .bounce:
       parse(b)
     case .queue:
       if b.has("to=<", at: p) {
-        if needsDetail(b) { parse(b) } else { keep(b, qKey) }
+        if needsDetail(b) { parse(b) } else { storeQueueLine(b, qKey) }
       } else if b.has("message-id=", at: p) {
         let m = PostfixLine.messageID(b, p).flatMap { $0.isEmpty ? nil : traceHash(b, $0) }
-        records.modify(qKey, { QueueRecord() }) { r in
-          r.lines.append(b)
-          if let m { r.header = m }
-        }
-        // The latest id with this Message-ID; an earlier one (before a content
-        // filter) is reached through `queued as`.
+        storeQueueLine(b, qKey) { if let m { $0.header = m } }
         if let m { byHeader.put(m, qKey) }
       } else if b.has("from=<", at: p) {
-        if b.index(of: "status=expired", from: p) == nil
-          && b.index(of: "status=force-expired", from: p) == nil
-        {
-          records.modify(qKey, { QueueRecord() }) { r in
-            if !r.hasFrom {
-              r.lines.append(b)
-              r.hasFrom = true
-            }
-          }
+        let expired = b.index(of: "status=expired", from: p) != nil
+          || b.index(of: "status=force-expired", from: p) != nil
+        if !expired {
+          storeQueueLine(b, qKey, only: { !$0.hasFrom }) { $0.hasFrom = true }
         }
       } else if isRemoved(b, q) {
-        // The message left the queue: its record moves aside (the id may be reused).
-        if let r = records.take(qKey) {
-          if r.header != 0, byHeader.peek(r.header, { $0 }) == qKey { byHeader.remove(r.header) }
-          // qmgr's `removed` ends a TLS session bound to this id: it joins the held
-          // lines of the process that delivered it, in order (rule 6).
-          if r.deliveredBy != 0 { holdLine(b, r.deliveredBy) }
-          gone.put(qKey, r)
+        // qmgr's `removed` ends a TLS session bound to this id: it joins the stored
+        // lines of the process that delivered it, in order (rule 6). The id's lines
+        // stay for links found later, until the id is reused.
+        var deliveredBy: UInt64 = 0
+        _ = queues.withExisting(qKey) { s in
+          s.removed = true
+          deliveredBy = s.deliveredBy
+          if s.header != 0, self.byHeader.peek(s.header, { $0 }) == qKey { self.byHeader.remove(s.header) }
         }
+        if deliveredBy != 0 { store(b, proc: deliveredBy, queue: nil) }
       }
     case .other:
       break
@@ -375,24 +339,28 @@ public final class TracePrefilter {
   private func noQueueID(_ b: Bytes, _ l: PostfixLine, _ daemon: Daemon, _ procKey: UInt64) {
     switch daemon {
     case .client:
-      if needle.found(in: b) || firstEvidence(b, l) {
+      if needle.found(in: b) || (isTLSSummary(b, l) && firstEvidence(b, l)) {
         passLine(b, .client, procKey)
       } else {
-        holdLine(b, procKey)
+        store(b, proc: procKey, queue: nil)
       }
     case .server:
       // The parser's inbound state is set by `connect from` (reset) and the TLS
       // summary line; other session lines (disconnect, NOQUEUE, ...) change nothing.
       let connect = b.has("connect from ", at: l.message)
       let tls = !connect && isTLSSummary(b, l)
-      if connect || tls {
-        hold.modify(procKey, { LineList() }) { session in
-          if connect { session.removeAll() }
-          if session.count < 8 { session.append(b) }
+      let pos = ring.nextPosition(for: b)
+      if (connect || tls) && pos != 0 {
+        var prev: UInt64 = 0
+        procs.modify(procKey, { ProcState() }) { s in
+          prev = connect ? 0 : s.last
+          s.last = pos
+          if connect { s.mark = pos }
         }
+        ring.append(b, prevProc: prev, prevQid: 0)
       }
       if needle.found(in: b) || (tls && firstEvidence(b, l)) {
-        replayHeld(procKey, clear: false)
+        replaySession(procKey)
         if !connect && !tls { parse(b) }
       }
     case .queue, .bounce, .other:
@@ -400,88 +368,138 @@ public final class TracePrefilter {
     }
   }
 
-  /// Parses `b` after the held lines of its process.
+  /// Stores a line on its process chain (and its queue id's chain, updating the
+  /// id's state with `update`). One map update per chain.
+  @discardableResult
+  private func store(
+    _ b: Bytes, proc: UInt64, queue: UInt64?, _ update: (inout QueueState) -> Void = { _ in }
+  ) -> UInt64 {
+    let pos = ring.nextPosition(for: b)
+    guard pos != 0 else { return 0 }
+    var prevProc: UInt64 = 0
+    procs.modify(proc, { ProcState() }) { s in
+      prevProc = s.last
+      s.last = pos
+    }
+    var prevQid: UInt64 = 0
+    if let queue {
+      queues.modify(queue, { QueueState() }) { s in
+        if s.removed { s = QueueState() }  // a new message reusing the id
+        prevQid = s.last
+        s.last = pos
+        update(&s)
+      }
+    }
+    ring.append(b, prevProc: prevProc, prevQid: prevQid)
+    return pos
+  }
+
+  /// Stores a line on its queue id's chain only (queue daemons, smtpd `client=`),
+  /// when `only` allows it for the id's state.
+  private func storeQueueLine(
+    _ b: Bytes, _ qKey: UInt64, prevProc: UInt64 = 0, only: (QueueState) -> Bool = { _ in true },
+    _ update: (inout QueueState) -> Void = { _ in }
+  ) {
+    let pos = ring.nextPosition(for: b)
+    guard pos != 0 else { return }
+    var prevQid: UInt64 = 0
+    var stored = false
+    queues.modify(qKey, { QueueState() }) { s in
+      if s.removed { s = QueueState() }  // a new message reusing the id
+      guard only(s) else { return }
+      prevQid = s.last
+      s.last = pos
+      update(&s)
+      stored = true
+    }
+    if stored { ring.append(b, prevProc: prevProc, prevQid: prevQid) }
+  }
+
+  /// Parses `b` after the unparsed lines of its process.
   private func passLine(_ b: Bytes, _ daemon: Daemon, _ procKey: UInt64) {
     switch daemon {
-    case .client: replayHeld(procKey, clear: true)
-    case .server: replayHeld(procKey, clear: false)
+    case .client: flush(procKey)
+    case .server: replaySession(procKey)
     case .queue, .bounce, .other: break
     }
     parse(b)
   }
 
-  private func replayHeld(_ procKey: UInt64, clear: Bool) {
-    if clear {
-      guard let lines = hold.take(procKey) else { return }
-      lines.forEach {
-        parse($0)
-        return true
-      }
-    } else {
-      hold.peek(procKey) { lines in
-        lines.forEach {
-          parse($0)
-          return true
-        }
-      }
+  /// Parses the stored, not yet parsed lines of an smtp/lmtp process, in order.
+  private func flush(_ procKey: UInt64) {
+    guard let s = procs.peek(procKey, { $0 }), s.last > s.mark else { return }
+    var chain: [UInt64] = []
+    var p = s.last
+    while p > s.mark && ring.isLive(p) {
+      chain.append(p)
+      p = ring.prevProc(p)
     }
+    _ = procs.withExisting(procKey) { $0.mark = s.last }
+    for pos in chain.reversed() { ring.withLine(pos) { parse($0) } }
   }
 
-  private func holdLine(_ b: Bytes, _ procKey: UInt64) {
-    hold.modify(procKey, { LineList() }) { lines in
-      lines.append(b)
-      if lines.count > limits.holdLines * 2 { spill(&lines, keep: limits.holdLines) }
-    }
+  /// Parses the current session lines of an smtpd process (`connect from`, TLS):
+  /// idempotent, they only set the parser's inbound TLS state.
+  private func replaySession(_ procKey: UInt64) {
+    guard let s = procs.peek(procKey, { $0 }) else { return }
+    for pos in sessionChain(from: s.last, start: s.mark) { ring.withLine(pos) { parse($0) } }
   }
 
-  /// Moves the oldest held lines of a process (all but `keep`) to the records of their
-  /// queue ids, each result with the state lines logged before it (its TLS session,
-  /// its OpenSSL detail), so a message linked later still gets them with the right
-  /// TLS. Ids without a record (never seen arriving) are not kept.
-  private func spill(_ lines: inout LineList, keep: Int) {
-    var context = LineList()
-    lines.trim(to: keep) { line in
-      guard let l = PostfixLine(line), let q = l.qid else {
-        context.append(line)
-        return
-      }
-      let qKey = traceHash(line, q)
-      let add: (inout QueueRecord) -> Void = { r in
-        r.lines.append(context)
-        r.lines.append(line)
-      }
-      if !records.withExisting(qKey, add) { _ = gone.withExisting(qKey, add) }
-      context.removeAll()
+  /// Session lines from `from` back to `start` (the `connect from`), oldest first.
+  private func sessionChain(from: UInt64, start: UInt64) -> [UInt64] {
+    var chain: [UInt64] = []
+    var p = from
+    while p != 0 && p >= start && ring.isLive(p) && chain.count < 8 {
+      chain.append(p)
+      if p == start { break }
+      p = ring.prevProc(p)
     }
+    return chain.reversed()
   }
 
-  private func keep(_ b: Bytes, _ qKey: UInt64) {
-    records.modify(qKey, { QueueRecord() }) { r in
-      if r.lines.count < 512 { r.lines.append(b) }
-    }
-  }
-
-  /// Brings a newly linked id up to date: its record's lines (into a fresh parser:
-  /// their TLS session lines are in the record), then the held lines of every process
-  /// that logged a line of it, then the id it was queued again from.
+  /// Brings a newly linked id up to date: its stored queue lines go through a fresh
+  /// parser (an smtpd `client=` with its session lines), the processes that stored
+  /// lines of it are flushed into the main parser, and the id it was queued again
+  /// from is caught up too.
   private func catchUp(_ qKey: UInt64) {
     pass.insert(qKey)
-    for r in [gone.take(qKey), records.peek(qKey) { $0 }] {
-      guard let r else { continue }
-      if let context, !r.lines.isEmpty {
-        let parser = PostfixParser(context: context)
-        r.lines.forEach {
-          linesParsed += 1
-          parser.parse($0)
-          return true
-        }
+    if let last = queues.peek(qKey, { $0.last }), last != 0 {
+      var chain: [UInt64] = []
+      var p = last
+      while p != 0 && ring.isLive(p) {
+        chain.append(p)
+        p = ring.prevQid(p)
       }
-      r.holders.forEach { replayHeld($0, clear: true) }
-    }
-    // Lines already replayed: the record keeps only what later links need.
-    _ = records.withExisting(qKey) { r in
-      r.lines.removeAll()
-      r.holders = Holders()
+      var fresh: LogParser?
+      var processes: [UInt64] = []
+      for pos in chain.reversed() {
+        var client: UInt64?
+        var arrival = false
+        ring.withLine(pos) { b in
+          guard let l = PostfixLine(b), let q = l.qid else { return }
+          switch classify(b, l.daemon) {
+          case .client: client = traceHash(b, l.process)
+          case .server: arrival = b.has("client=", at: q.upperBound + 2)
+          default: break
+          }
+        }
+        let session = arrival ? ring.prevProc(pos) : 0
+        if let client {
+          if !processes.contains(client) { processes.append(client) }
+          continue
+        }
+        if fresh == nil, let context { fresh = PostfixParser(context: context) }
+        if session != 0 {
+          // The session's `connect from` is the first line without a predecessor.
+          var start = session
+          while ring.prevProc(start) != 0 { start = ring.prevProc(start) }
+          for s in sessionChain(from: session, start: start) {
+            ring.withLine(s) { linesParsed += 1; fresh?.parse($0) }
+          }
+        }
+        ring.withLine(pos) { linesParsed += 1; fresh?.parse($0) }
+      }
+      for proc in processes { flush(proc) }
     }
     if let from = queuedFrom.take(qKey), pass.insert(from).inserted { catchUp(from) }
   }
@@ -526,16 +544,16 @@ public final class TracePrefilter {
 
   /// Whether the line is a TLS summary (`<Adj> TLS connection established|reused ...`).
   private func isTLSSummary(_ b: Bytes, _ l: PostfixLine) -> Bool {
-    guard let at = b.index(of: "TLS connection ", from: l.message) else { return false }
-    return at <= l.message + 11
+    let end = min(b.count, l.message + 40)
+    guard end > l.message, let at = UnsafeBufferPointer(rebasing: b[l.message..<end]).index(of: "TLS connection ")
+    else { return false }
+    return at <= 11
   }
 
   /// The first TLS summary line of its (log host, instance, direction): parsed so the
   /// parser's evidence rule sees it.
   private func firstEvidence(_ b: Bytes, _ l: PostfixLine) -> Bool {
-    guard let at = b.index(of: "TLS connection ", from: l.message), at <= l.message + 11 else {
-      return false
-    }
+    guard let at = b.index(of: "TLS connection ", from: l.message) else { return false }
     var h = traceHash(b, l.host) &+ traceHash(b, l.instance) &* 31
     if b.has("established to ", at: at + 15) || b.has("reused to ", at: at + 15) { h = h &+ 1 }
     return evidenceSent.insert(h).inserted

@@ -1,11 +1,12 @@
-// TraceStore.swift: the bounded stores behind the trace prefilter: raw lines kept
-// as bytes (`LineList`), a hash map keyed by 64-bit hashes (`U64Map`) and a two-
-// generation wrapper that bounds memory (`Generations`).
+// TraceStore.swift: the bounded stores behind the trace prefilter: recent raw lines
+// in one ring buffer chained per process and per queue id (`LineRing`), a hash map
+// keyed by 64-bit hashes (`U64Map`) and a two-generation wrapper that bounds memory
+// (`Generations`).
 //
 // The keys are FNV-1a hashes of queue ids, processes and Message-IDs; equal hashes of
-// different keys only make the prefilter keep or replay a few extra lines (events of
-// ids not in a story are ignored), never lose one. Nothing here fails; memory is at
-// most two generations of `limit` entries each.
+// different keys only make the prefilter replay a few extra lines (events of ids not
+// in a story are ignored). Nothing here fails; memory is the ring's fixed size plus
+// at most two generations of `limit` entries per map.
 
 import MailLogKit
 
@@ -24,65 +25,106 @@ func traceHash(_ s: String) -> UInt64 {
   return copy.withUTF8 { traceHash($0, 0..<$0.count) }
 }
 
-/// Lines kept as bytes in one buffer: each line is a 4-byte length, then its bytes.
-/// One allocation per list, however many lines.
-struct LineList {
-  private(set) var data: [UInt8] = []
-  private(set) var count = 0
+/// Recent lines in one circular byte buffer, each chained to the previous stored line
+/// of the same process and of the same queue id, so both can be walked backwards
+/// without any per-key storage. Positions are absolute (0 means none); a line is
+/// readable while it has not been overwritten (`isLive`). Record layout: length
+/// (4 bytes), previous position of the process (8), of the queue id (8), the bytes.
+struct LineRing {
+  private var buf: [UInt8]
+  let capacity: Int
+  /// Absolute position of the next record.
+  private(set) var end: UInt64 = 1
 
-  var isEmpty: Bool { count == 0 }
+  static let header = 20
 
-  mutating func append(_ b: Bytes) {
-    let n = UInt32(truncatingIfNeeded: b.count)
-    data.append(UInt8(truncatingIfNeeded: n))
-    data.append(UInt8(truncatingIfNeeded: n >> 8))
-    data.append(UInt8(truncatingIfNeeded: n >> 16))
-    data.append(UInt8(truncatingIfNeeded: n >> 24))
-    data.append(contentsOf: b)
-    count += 1
+  init(capacity: Int) {
+    self.capacity = max(1 << 16, capacity)
+    buf = Array(repeating: 0, count: self.capacity)
   }
 
-  mutating func append(_ other: LineList) {
-    data.append(contentsOf: other.data)
-    count += other.count
+  /// Whether the record at `pos` is still complete.
+  @inline(__always) func isLive(_ pos: UInt64) -> Bool {
+    pos != 0 && pos < end && (end <= UInt64(capacity) || pos >= end - UInt64(capacity))
   }
 
-  mutating func removeAll() {
-    data.removeAll(keepingCapacity: true)
-    count = 0
+  /// The position the next stored line will get, or 0 when `b` is too long to keep.
+  func nextPosition(for b: Bytes) -> UInt64 { b.count <= capacity / 8 ? end : 0 }
+
+  /// Stores a line; returns its position, or 0 for a line too long to keep.
+  @discardableResult
+  mutating func append(_ b: Bytes, prevProc: UInt64, prevQid: UInt64) -> UInt64 {
+    guard b.count <= capacity / 8 else { return 0 }
+    let pos = end
+    putWord(UInt64(b.count), 4, at: pos)
+    putWord(prevProc, 8, at: pos + 4)
+    putWord(prevQid, 8, at: pos + 12)
+    write(b, at: pos + UInt64(LineRing.header))
+    end = pos + UInt64(LineRing.header + b.count)
+    return pos
   }
 
-  /// Calls `body` with each line, oldest first; `body` returns false to stop.
-  /// - Warning: the bytes are valid only during the call.
-  func forEach(_ body: (Bytes) -> Bool) {
-    data.withUnsafeBufferPointer { all in
-      var p = 0
-      while p + 4 <= all.count {
-        let n = Int(all[p]) | Int(all[p + 1]) << 8 | Int(all[p + 2]) << 16 | Int(all[p + 3]) << 24
-        let s = p + 4
-        let e = min(s + n, all.count)
-        if !body(UnsafeBufferPointer(rebasing: all[s..<e])) { return }
-        p = e
+  private mutating func write(_ b: Bytes, at pos: UInt64) {
+    guard b.count > 0 else { return }
+    let start = Int(pos % UInt64(capacity))
+    let first = min(b.count, capacity - start)
+    buf.withUnsafeMutableBufferPointer { dst in
+      // safe because start + first <= capacity and the rest (< capacity) wraps to 0
+      dst.baseAddress!.advanced(by: start).update(from: b.baseAddress!, count: first)
+      if first < b.count {
+        dst.baseAddress!.update(from: b.baseAddress!.advanced(by: first), count: b.count - first)
       }
     }
   }
 
-  /// Drops the oldest lines so that at most `limit` remain, handing each dropped
-  /// line to `dropped` first.
-  mutating func trim(to limit: Int, dropped: (Bytes) -> Void = { _ in }) {
-    guard count > limit else { return }
-    let drop = count - limit
-    var cut = 0
-    var n = 0
-    forEach { line in
-      guard n < drop else { return false }
-      dropped(line)
-      n += 1
-      cut += 4 + line.count
-      return true
+  private mutating func putWord(_ v: UInt64, _ size: Int, at pos: UInt64) {
+    let start = Int(pos % UInt64(capacity))
+    if start + size <= capacity {
+      buf.withUnsafeMutableBufferPointer { dst in
+        for i in 0..<size { dst[start + i] = UInt8(truncatingIfNeeded: v >> (8 * UInt64(i))) }
+      }
+      return
     }
-    data.removeFirst(cut)
-    count -= drop
+    for i in 0..<size {
+      buf[Int((pos + UInt64(i)) % UInt64(capacity))] = UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))
+    }
+  }
+
+  private func byte(_ pos: UInt64) -> UInt8 { buf[Int(pos % UInt64(capacity))] }
+
+  private func word(_ pos: UInt64, _ size: Int) -> UInt64 {
+    var v: UInt64 = 0
+    for i in 0..<size { v |= UInt64(byte(pos + UInt64(i))) << (8 * UInt64(i)) }
+    return v
+  }
+
+  /// The previous stored line of the same process (0: none or overwritten).
+  func prevProc(_ pos: UInt64) -> UInt64 {
+    guard isLive(pos) else { return 0 }
+    let p = word(pos + 4, 8)
+    return isLive(p) ? p : 0
+  }
+
+  /// The previous stored line of the same queue id (0: none or overwritten).
+  func prevQid(_ pos: UInt64) -> UInt64 {
+    guard isLive(pos) else { return 0 }
+    let p = word(pos + 12, 8)
+    return isLive(p) ? p : 0
+  }
+
+  /// Calls `body` with the bytes of the line at `pos` (nothing when overwritten).
+  /// - Warning: the bytes are valid only during the call.
+  func withLine(_ pos: UInt64, _ body: (Bytes) -> Void) {
+    guard isLive(pos) else { return }
+    let n = Int(word(pos, 4))
+    let start = Int((pos + UInt64(LineRing.header)) % UInt64(capacity))
+    if start + n <= capacity {
+      buf.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[start..<(start + n)])) }
+    } else {
+      // A line across the end of the buffer (once per turn): joined in a copy.
+      let joined = Array(buf[start..<capacity]) + Array(buf[0..<(n - (capacity - start))])
+      joined.withUnsafeBufferPointer { body($0) }
+    }
   }
 }
 
