@@ -208,9 +208,10 @@ public struct TraceOutcome: Sendable {
   public var step: TraceStep
   /// Deferred results before the last one.
   public var deferrals: Int
-  /// Why it failed (failures), why it was not encrypted (plaintext delivery), or what
-  /// held it up before it was delivered (delivered after deferrals).
+  /// Why it failed (failures), or that it went out without encryption (T17).
   public var explanation: TraceExplanation?
+  /// For a delivered recipient: what held it up before (its last deferral).
+  public var earlier: TraceExplanation?
 }
 
 /// The non-delivery report of a story.
@@ -590,16 +591,30 @@ public final class TraceCollector: EventSink {
         legs[i].logHost = origin.logHost
       }
     }
-    // Stable time order; lines without a time keep their place after the previous one.
-    steps = stableTimeSort(steps)
+    // One hand-off line per (id, next id): a message to several recipients logs one
+    // per recipient.
+    var handoffs: Set<String> = []
+    steps = steps.filter { s in
+      s.kind != .handoff || handoffs.insert(s.id + " " + (s.nextID ?? "")).inserted
+    }
+    // Hops: an id queued again from another comes after it, even in the same second.
+    var depth: [String: Int] = [:]
+    for _ in 0..<4 {
+      for s in steps where s.kind == .handoff {
+        if let n = s.nextID { depth[n] = max(depth[n] ?? 0, (depth[s.id] ?? 0) + 1) }
+      }
+    }
     legs.sort { a, b in
       let x = firstSeen[a.id]?.0 ?? .infinity
       let y = firstSeen[b.id]?.0 ?? .infinity
       if x != y { return x < y }
-      let order: [TraceRole] = [.message, .reinjected, .ndr]
-      let (ra, rb) = (order.firstIndex(of: a.role)!, order.firstIndex(of: b.role)!)
-      return ra != rb ? ra < rb : a.id < b.id
+      if (a.role == .ndr) != (b.role == .ndr) { return b.role == .ndr }
+      let (da, db) = (depth[a.id] ?? 0, depth[b.id] ?? 0)
+      return da != db ? da < db : a.id < b.id
     }
+    let legIndex = Dictionary(legs.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
+    // Stable time order; lines without a time keep their place after the previous one.
+    steps = stableTimeSort(steps, legIndex: legIndex)
     if let i = legs.firstIndex(where: { $0.role != .ndr }), i > 0 {
       legs.insert(legs.remove(at: i), at: 0)
     }
@@ -620,10 +635,10 @@ public final class TraceCollector: EventSink {
   }
 
   /// Time order. Lines of one second are ordered by kind (received, attempts,
-  /// results, NDR), then id and recipient, so the order does not depend on when an
+  /// results, NDR), then hop, id and recipient, so the order does not depend on when an
   /// event reached the collector (a look-back replay comes late). Lines without a
   /// time keep their place after the previous one.
-  private func stableTimeSort(_ steps: [TraceStep]) -> [TraceStep] {
+  private func stableTimeSort(_ steps: [TraceStep], legIndex: [String: Int]) -> [TraceStep] {
     var last: LogTime = -.infinity
     let keyed = steps.enumerated().map { (n, s) -> (LogTime, Int, TraceStep) in
       if let t = s.time { last = t }
@@ -642,6 +657,8 @@ public final class TraceCollector: EventSink {
       if a.0 != b.0 { return a.0 < b.0 }
       let (ra, rb) = (rank(a.2.kind), rank(b.2.kind))
       if ra != rb { return ra < rb }
+      let (la, lb) = (legIndex[a.2.id] ?? 0, legIndex[b.2.id] ?? 0)
+      if la != lb { return la < lb }
       if a.2.id != b.2.id { return a.2.id < b.2.id }
       let (pa, pb) = (a.2.recipient ?? "", b.2.recipient ?? "")
       if pa != pb { return pa < pb }
@@ -674,6 +691,7 @@ public final class TraceCollector: EventSink {
       default: status = .other
       }
       var explanation: TraceExplanation?
+      var earlier: TraceExplanation?
       switch status {
       case .bounced, .deferred, .expired:
         explanation = explain(last, mta: mta)
@@ -681,14 +699,15 @@ public final class TraceCollector: EventSink {
         if last.tls == .plaintext, last.outbound {
           explanation = TraceExplanation(
             classification: nil, category: .t17, reason: "delivered without TLS", detail: nil)
-        } else if let held = all.last(where: { $0.status == .deferred }) {
-          explanation = explain(held, mta: mta)
+        }
+        if let held = all.last(where: { $0.status == .deferred }) {
+          earlier = explain(held, mta: mta)
         }
       case .other: break
       }
       return TraceOutcome(
         recipient: last.recipient ?? key, status: status, step: last, deferrals: deferrals,
-        explanation: explanation)
+        explanation: explanation, earlier: earlier)
     }
   }
 

@@ -199,19 +199,22 @@ public enum TraceRender {
       }
       out.append("    The sender was sent a non-delivery report (\(e(ndr.id))); \(reached).")
     }
-    // Why, who acts, next step: once per distinct category.
+    // Why, who acts, next step: once per distinct reading.
     var seen: Set<String> = []
     for o in s.outcomes {
-      guard let x = o.explanation, seen.insert(x.category.rawValue + o.status.rawValue).inserted else { continue }
-      out.append("")
-      let heading = o.status == .delivered
-        ? (x.category == .t17 ? "Note" : "Why it was delayed") : "Why"
-      let others = s.outcomes.filter { $0.explanation?.category == x.category && $0.status == o.status }
-      let whom = others.count > 1 ? " (\(others.count) recipients)" : ""
-      out.append(st.bold("  \(heading)\(whom): ") + x.info.title + " [\(x.category.rawValue)]")
-      out.append("    " + x.info.explanation)
-      out.append("    Who acts:   " + x.action.label)
-      out.append("    Next step:  " + x.nextStep)
+      for (x, earlier) in [(o.explanation, false), (o.earlier, true)] {
+        guard let x, seen.insert("\(x.category.rawValue) \(o.status.rawValue) \(earlier)").inserted else { continue }
+        out.append("")
+        let heading = earlier ? "Why it was delayed" : (o.status == .delivered ? "Note" : "Why")
+        let count = s.outcomes.filter {
+          (earlier ? $0.earlier : $0.explanation)?.category == x.category && $0.status == o.status
+        }.count
+        let whom = count > 1 ? " (\(count) recipients)" : ""
+        out.append(st.bold("  \(heading)\(whom): ") + x.info.title + " [\(x.category.rawValue)]")
+        out.append("    " + x.info.explanation)
+        out.append("    Who acts:   " + x.action.label)
+        out.append("    Next step:  " + x.nextStep)
+      }
     }
     out.append("")
     out.append(st.bold("  Timeline"))
@@ -222,13 +225,15 @@ public enum TraceRender {
     // Technical detail of each explained failure.
     var tech: [String] = []
     for o in s.outcomes {
-      guard let x = o.explanation else { continue }
-      tech.append("    \(e(o.recipient)): category \(x.category.rawValue)"
-        + (x.classification.map { ", rule \($0.ruleID), confidence \($0.confidence.rawValue)" } ?? "")
-        + ", RFC 8460: \(x.rfc8460 ?? "none")")
-      if x.classification != nil {
-        tech.append("      reason: \(e(x.reason))")
-        if let d = x.detail { tech.append("      detail: \(e(d))") }
+      for x in [o.explanation, o.earlier].compactMap({ $0 }) {
+        tech.append(
+          "    \(e(o.recipient)): category \(x.category.rawValue)"
+            + (x.classification.map { ", rule \($0.ruleID), confidence \($0.confidence.rawValue)" } ?? "")
+            + ", RFC 8460: \(x.rfc8460 ?? "none")")
+        if x.classification != nil {
+          tech.append("      reason: \(e(x.reason))")
+          if let d = x.detail { tech.append("      detail: \(e(d))") }
+        }
       }
     }
     if !tech.isEmpty {
@@ -271,6 +276,7 @@ public enum TraceRender {
     case .attempt:
       first = "try failed" + (s.peer.map { " at \(e($0))" } ?? "") + "; another server or a retry follows"
       more.append(e(s.reason ?? ""))
+      if let d = s.detail { more.append("detail: " + e(d)) }
     case .handoff:
       first = "passed to \(e(s.peer ?? "?")) on this host, queued again as \(e(s.nextID ?? "?"))"
     case .delivery:
@@ -359,6 +365,7 @@ public enum TraceRender {
           ("tls", tlsJSON(o.step.tls)), ("dsn", opt(o.step.dsn)), ("reason", opt(o.step.reason)),
           ("deferrals", .int(o.deferrals)),
           ("explanation", o.explanation.map(explanationJSON) ?? .null),
+          ("earlier_problem", o.earlier.map(explanationJSON) ?? .null),
         ])
       })),
       ("ndr", s.ndr.map { n in
