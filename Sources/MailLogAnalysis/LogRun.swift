@@ -1,11 +1,20 @@
-// LogRun.swift: drives a run: opens each input in the order given, detects its format
-// from its first lines (or takes --input-format), streams its lines through the parser
-// into the sinks, and finishes shared state after the last input.
+// LogRun.swift: drives a run: orders the inputs by the time of their content, opens
+// each in turn, detects its format from its first lines (or takes --input-format),
+// streams its lines through the parser into the sinks, and finishes shared state after
+// the last input.
+//
+// Order: rotated files may be named in any order (`mail.log mail.log.1 mail.log.2.gz`);
+// before the run each file is probed for its first timestamp (its first lines parsed
+// with the detected parser into a throwaway sink, stopping at the first time seen) and
+// files are read oldest first. Standard input is never probed and keeps its position;
+// files without a timestamp (empty, unreadable, unknown format) follow the dated ones
+// in the order given. `inputNames` and `RunResult.inputs` are in processing order.
 //
 // Failures: an input that cannot be opened is recorded in `openErrors` and skipped (the
 // CLI exits 66 after reporting the rest); a damaged gzip stream or read error ends that
 // input early with a warning in its stats. Memory: one read buffer, the detection
-// buffer (at most `detectLines` lines), and the parsers' in-flight state.
+// buffer (at most `detectLines` lines), and the parsers' in-flight state; a probe holds
+// the same for one input at a time.
 
 import Foundation
 import MailLogKit
@@ -24,6 +33,8 @@ public struct RunOptions {
   public var maxLineLength: Int
   /// Called with (input name, bytes read so far) now and then, for progress.
   public var progress: ((String, Int) -> Void)?
+  /// Read files oldest first by their first timestamp (false: in the order given).
+  public var orderByContent = true
 
   public init(
     inputs: [String], format: String? = nil, year: Int? = nil, utc: Bool = false,
@@ -58,14 +69,17 @@ public final class LogRun {
     self.clock = LocalClock(utc: options.utc)
   }
 
-  /// Display names of the inputs, in order.
-  public var inputNames: [String] { options.inputs.map { $0 == "-" ? "<stdin>" : $0 } }
+  /// Input paths in processing order (files oldest first by content; see header).
+  public private(set) lazy var orderedInputs: [String] =
+    options.orderByContent ? InputOrder.sorted(options.inputs, firstTime: firstTimestamp) : options.inputs
+
+  /// Display names of the inputs, in processing order.
+  public var inputNames: [String] { orderedInputs.map { $0 == "-" ? "<stdin>" : $0 } }
 
   /// Reads every input into `sink`. `shouldStop` is polled between lines (for trace).
   public func run(sink: EventSink, shouldStop: () -> Bool = { false }) -> RunResult {
     var result = RunResult()
-    let forced = options.format.flatMap { ParserRegistry.format(id: $0) }
-    for (index, path) in options.inputs.enumerated() {
+    for (index, path) in orderedInputs.enumerated() {
       let input: ByteInput
       do {
         input = try ByteInput(path: path)
@@ -76,55 +90,80 @@ public final class LogRun {
         result.inputs.append(st)
         continue
       }
-      let years = YearTracker(
-        reference: input.modificationTime ?? Date(), forcedYear: options.year)
-      let context = ParseContext(
-        input: index, name: input.name, clock: clock, years: years, sink: sink, run: state)
-      let reader = LineReader(
-        input: input, chunkSize: options.chunkSize, maxLineLength: options.maxLineLength)
-      var parser: LogParser? = forced.map { $0.make(context) }
-      var pending: [[UInt8]] = []
-      var sample: [String] = []
-      var lastProgress = 0
-      reader.forEachLine { line in
-        if let parser {
-          parser.parse(line)
-        } else {
-          pending.append(Array(line))
-          if !line.isEmpty { sample.append(line.string(0, 2000)) }
-          if sample.count >= detectLines {
-            parser = choose(sample, context)
-            replay(&pending, into: parser!)
-          }
-        }
-        if let progress = options.progress, reader.bytesRead - lastProgress > 64 << 20 {
-          lastProgress = reader.bytesRead
-          progress(input.name, reader.bytesRead)
-        }
-        return !shouldStop()
-      }
-      if parser == nil {
-        parser = choose(sample, context)
-        replay(&pending, into: parser!)
-      }
-      parser!.finish()
-      var stats = parser!.stats
-      stats.bytes = reader.bytesRead
-      stats.overlongLines = reader.overlongLines
-      stats.lines += reader.overlongLines
-      if reader.overlongLines > 0 {
-        stats.skippedByKind["line longer than \(options.maxLineLength) bytes", default: 0] +=
-          reader.overlongLines
-      }
-      stats.encoding = input.encoding.rawValue
-      stats.compressed = input.compressed
-      stats.warning = input.warning
-      result.inputs.append(stats)
+      result.inputs.append(read(input, index: index, sink: sink, state: state, shouldStop: shouldStop))
       if shouldStop() { break }
     }
     state.finish()
     result.notes = state.notes
     return result
+  }
+
+  /// The first timestamp of the file at `path`, or nil (stdin, unreadable, no time in
+  /// the first `probeLines` lines). Parses into a throwaway sink and run state.
+  public func firstTimestamp(_ path: String) -> LogTime? {
+    guard path != "-", let input = try? ByteInput(path: path) else { return nil }
+    let probe = FirstTimeSink()
+    var lines = 0
+    _ = read(input, index: 0, sink: probe, state: RunState(), progress: false) {
+      lines += 1
+      return probe.time != nil || lines > probeLines
+    }
+    return probe.time
+  }
+
+  /// Lines a probe reads at most before giving up on finding a timestamp.
+  public let probeLines = 5000
+
+  /// Streams one opened input through its parser into `sink`; returns its stats.
+  private func read(
+    _ input: ByteInput, index: Int, sink: EventSink, state: RunState, progress: Bool = true,
+    shouldStop: () -> Bool
+  ) -> InputStats {
+    let years = YearTracker(
+      reference: input.modificationTime ?? Date(), forcedYear: options.year)
+    let context = ParseContext(
+      input: index, name: input.name, clock: clock, years: years, sink: sink, run: state)
+    let reader = LineReader(
+      input: input, chunkSize: options.chunkSize, maxLineLength: options.maxLineLength)
+    let forced = options.format.flatMap { ParserRegistry.format(id: $0) }
+    var parser: LogParser? = forced.map { $0.make(context) }
+    var pending: [[UInt8]] = []
+    var sample: [String] = []
+    var lastProgress = 0
+    reader.forEachLine { line in
+      if let parser {
+        parser.parse(line)
+      } else {
+        pending.append(Array(line))
+        if !line.isEmpty { sample.append(line.string(0, 2000)) }
+        if sample.count >= detectLines {
+          parser = choose(sample, context)
+          replay(&pending, into: parser!)
+        }
+      }
+      if progress, let report = options.progress, reader.bytesRead - lastProgress > 64 << 20 {
+        lastProgress = reader.bytesRead
+        report(input.name, reader.bytesRead)
+      }
+      return !shouldStop()
+    }
+    if parser == nil {
+      parser = choose(sample, context)
+      replay(&pending, into: parser!)
+    }
+    parser!.finish()
+    var stats = parser!.stats
+    stats.bytes = reader.bytesRead
+    stats.overlongLines = reader.overlongLines
+    stats.lines += reader.overlongLines
+    if reader.overlongLines > 0 {
+      stats.skippedByKind["line longer than \(options.maxLineLength) bytes", default: 0] +=
+        reader.overlongLines
+    }
+    stats.encoding = input.encoding.rawValue
+    stats.compressed = input.compressed
+    stats.warning = input.warning
+    return stats
   }
 
   private func choose(_ sample: [String], _ context: ParseContext) -> LogParser {
@@ -137,5 +176,45 @@ public final class LogRun {
       line.withUnsafeBufferPointer { parser.parse($0) }
     }
     pending.removeAll()
+  }
+}
+
+/// Orders inputs by the time of their content.
+public enum InputOrder {
+  /// `inputs` with the files sorted oldest first by `firstTime` (stable); `-` (stdin)
+  /// keeps its position; files whose time is nil follow the dated files in the order
+  /// given. Each file is probed once.
+  public static func sorted(_ inputs: [String], firstTime: (String) -> LogTime?) -> [String] {
+    let slots = inputs.indices.filter { inputs[$0] != "-" }
+    let probed = slots.map { (index: $0, time: firstTime(inputs[$0])) }
+    let ordered = probed.enumerated().sorted { a, b in
+      switch (a.element.time, b.element.time) {
+      case let (x?, y?): return x != y ? x < y : a.offset < b.offset
+      case (.some, nil): return true
+      case (nil, .some): return false
+      case (nil, nil): return a.offset < b.offset
+      }
+    }.map { inputs[$0.element.index] }
+    var out = inputs
+    for (slot, path) in zip(slots, ordered) { out[slot] = path }
+    return out
+  }
+}
+
+/// Keeps the time of the first timestamped event it receives.
+final class FirstTimeSink: EventSink {
+  private(set) var time: LogTime?
+
+  func consume(_ event: MailEvent) {
+    guard time == nil else { return }
+    switch event {
+    case .time(let t): time = t
+    case .delivery(let d): time = d.time
+    case .arrival(let a): time = a.time
+    case .attempt(let a): time = a.time
+    case .ndr(let n): time = n.time
+    case .messageInfo(let m): time = m.time
+    case .tlsEvidence: break
+    }
   }
 }

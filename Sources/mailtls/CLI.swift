@@ -78,7 +78,7 @@ enum Shared {
   }
 
   /// The --since/--until window as epoch seconds.
-  static func window(_ a: ParsedArgs, clock: LocalClock, now: Date = Date()) throws
+  static func window(_ a: ParsedArgs, clock: LocalClock, now: Date = TimeWindow.currentTime()) throws
     -> (LogTime?, LogTime?)
   {
     let since = try a.value("since").map { try TimeWindow.parse($0, clock: clock, now: now, option: "since") }

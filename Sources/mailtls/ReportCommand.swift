@@ -1,6 +1,6 @@
 // ReportCommand.swift: `mailtls report`: TLS coverage (outbound, inbound, per domain,
 // versions, trust), failure totals and clusters, per input and per source, as text or
-// JSON. Optional features (partner list, history, thresholds) plug in as
+// JSON or HTML. Optional features (partner list, history, thresholds) plug in as
 // `ReportFeature`s: each adds a sink, report sections, and possibly an alert that sets
 // the exit status. Exit 0; 66 when an input could not be opened (after reporting the
 // rest); an alert's status (1, 2) when a threshold is breached.
@@ -34,11 +34,11 @@ enum ReportCommand {
   /// Factories of optional features, in report order; each returns nil when off.
   static var featureFactories: [(FeatureContext) throws -> ReportFeature?] = []
 
-  static let formats = ["text", "json"]
+  static let formats = ["text", "json", "html"]
 
   static var specs: [OptionSpec] {
     [
-      OptionSpec(name: "format", short: "f", value: "FMT", help: "text (default) or json"),
+      OptionSpec(name: "format", short: "f", value: "FMT", help: "text (default), json, or html (one self-contained page for e-mail)"),
       OptionSpec(name: "top", short: nil, value: "N", help: "domains listed in the text report (default 15)"),
     ] + featureSpecs + Shared.inputSpecs + Shared.outputSpecs
   }
@@ -47,7 +47,7 @@ enum ReportCommand {
     Command(
       name: "report",
       summary: "TLS coverage of outbound and inbound mail, per domain, version and trust",
-      usage: "mailtls report [--format text|json] [options] [FILE...]",
+      usage: "mailtls report [--format text|json|html] [options] [FILE...]",
       specs: specs, run: run)
   }
 
@@ -95,6 +95,7 @@ enum ReportCommand {
   static func render(_ data: ReportData, format: String) -> String {
     switch format {
     case "json": return ReportJSON.render(data)
+    case "html": return ReportHTML.render(data)
     default: return ReportText.render(data)
     }
   }

@@ -9,6 +9,10 @@ import MailLogParsers
 // Registration order is report order.
 ReportCommand.featureSpecs = []
 ReportCommand.featureFactories = []
+ReportCommand.featureSpecs += ThresholdFeature.specs
+ReportCommand.featureFactories.append(ThresholdFeature.make)
+ReportCommand.featureSpecs += HistoryFeature.specs
+ReportCommand.featureFactories.append(HistoryFeature.make)
 
 let commands: [Command] = [
   ReportCommand.command,
