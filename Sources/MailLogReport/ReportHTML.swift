@@ -27,15 +27,18 @@ public enum ReportHTML {
     public static let muted = "#6b7280"
   }
 
-  /// Base inline style of text cells.
-  public static let font = "font-family:Arial,Helvetica,sans-serif;font-size:14px;line-height:20px;color:#111827;"
+  /// Inline font style of text cells (repeated per cell: Outlook's Word engine does not
+  /// inherit fonts into nested tables). Kept short: Gmail clips mail over about 100 KB.
+  public static func font(_ size: Int = 14) -> String {
+    "font-family:Arial,Helvetica,sans-serif;font-size:\(size)px;"
+  }
 
   public static func render(_ data: ReportData) -> String {
     let c = data.coverage
     let h = Escape.html
     var body: [String] = []
     body.append(
-      "<h1 style=\"margin:0 0 4px 0;\(font)font-size:22px;line-height:28px;\">mailtls report</h1>")
+      "<h1 style=\"margin:0 0 4px 0;\(font(22))\">mailtls report</h1>")
     if let f = c.firstTime, let l = c.lastTime {
       body.append(paragraph("Period: \(data.clock.iso8601(f)) to \(data.clock.iso8601(l))", muted: true))
     }
@@ -81,7 +84,7 @@ public enum ReportHTML {
       for (name, d) in domains.prefix(data.topDomains) {
         rows.append([
           cell(h(name)), cell(String(d.delivered), align: "right"),
-          cell(inlineBar(d.tlsPercent, width: 100) ),
+          cell(inlineBar(d.tlsPercent, width: 100)),
           cell(String(d.plaintext), align: "right"), cell(String(d.unknown), align: "right"),
         ])
       }
@@ -162,7 +165,7 @@ public enum ReportHTML {
     <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" bgcolor="#f3f4f6" style="background-color:#f3f4f6;">
     <tr><td align="center" style="padding:16px 8px;">
     <table role="presentation" width="680" cellpadding="0" cellspacing="0" border="0" bgcolor="#ffffff" style="width:680px;background-color:#ffffff;border:1px solid #d1d5db;">
-    <tr><td style="padding:20px 24px;\(font)">
+    <tr><td style="padding:20px 24px;\(font())color:#111827;">
     \(body)
     </td></tr>
     </table>
@@ -176,12 +179,12 @@ public enum ReportHTML {
 
   /// A titled section.
   public static func section(_ title: String, _ content: String) -> String {
-    "<h2 style=\"margin:20px 0 6px 0;\(font)font-size:17px;line-height:22px;\">\(title)</h2>\n\(content)"
+    "<h2 style=\"margin:20px 0 6px 0;\(font(17))\">\(title)</h2>\n\(content)"
   }
 
   /// A paragraph of text.
   public static func paragraph(_ text: String, muted: Bool = false) -> String {
-    "<p style=\"margin:0 0 6px 0;\(font)\(muted ? "color:\(Colour.muted);font-size:12px;" : "")\">\(text)</p>\n"
+    "<p style=\"margin:0 0 6px 0;\(font(muted ? 12 : 14))\(muted ? "color:\(Colour.muted);" : "")\">\(text)</p>\n"
   }
 
   /// Lines shown as preformatted text (escaped here).
@@ -201,12 +204,12 @@ public enum ReportHTML {
   public static func cell(_ content: String, align: String = "left", width: Int? = nil) -> String {
     let w = width.map { " width=\"\($0)\"" } ?? ""
     let ws = width.map { "width:\($0)px;" } ?? ""
-    return "<td align=\"\(align)\" valign=\"middle\"\(w) style=\"padding:3px 6px 3px 0;\(ws)\(font)\">\(content)</td>"
+    return "<td align=\"\(align)\" valign=\"middle\"\(w) style=\"padding:2px 6px 2px 0;\(ws)\(font())\">\(content)</td>"
   }
 
   /// One header cell.
   public static func header(_ content: String, align: String = "left") -> String {
-    "<td align=\"\(align)\" style=\"padding:3px 6px 3px 0;border-bottom:1px solid #d1d5db;\(font)font-weight:bold;\">\(content)</td>"
+    "<td align=\"\(align)\" style=\"padding:2px 6px 2px 0;border-bottom:1px solid #d1d5db;\(font())font-weight:bold;\">\(content)</td>"
   }
 
   /// A horizontal bar of table cells: `percent` of `width` pixels in `fill`, the rest in
@@ -239,7 +242,7 @@ public enum ReportHTML {
   ) -> String {
     "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\"><tr><td valign=\"middle\" style=\"padding:0 6px 0 0;\">"
       + bar(percent, width: width, fill: fill, rest: rest)
-      + "</td><td valign=\"middle\" style=\"\(font)white-space:nowrap;\">\(Figures.percent(percent))</td></tr></table>"
+      + "</td><td valign=\"middle\" style=\"\(font())white-space:nowrap;\">\(Figures.percent(percent))</td></tr></table>"
   }
 
   private static func headline(_ title: String, _ c: CoverageCounts, noun: String) -> [String] {
