@@ -54,6 +54,8 @@ public struct RunResult {
   public var inputs: [InputStats] = []
   public var openErrors: [String] = []
   public var notes: [String] = []
+
+  public init() {}
 }
 
 /// Reads inputs into sinks.
