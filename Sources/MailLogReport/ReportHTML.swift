@@ -196,7 +196,9 @@ public enum ReportHTML {
   /// A full-width table of rows of cells (from `cell`/`header`).
   public static func table(_ rows: [[String]]) -> String {
     var out = "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" style=\"width:100%;\">\n"
-    for row in rows { out += "<tr>" + row.joined() + "</tr>\n" }
+    // One cell per line: SMTP allows at most 998 octets per line, and an MTA that folds
+    // a longer one could split a tag.
+    for row in rows { out += "<tr>\n" + row.joined(separator: "\n") + "\n</tr>\n" }
     return out + "</table>\n"
   }
 
@@ -225,7 +227,7 @@ public enum ReportHTML {
     var cells = ""
     func part(_ w: Int, _ colour: String) {
       guard w > 0 else { return }
-      cells += "<td width=\"\(w)\" height=\"12\" bgcolor=\"\(colour)\" style=\"width:\(w)px;height:12px;background-color:\(colour);font-size:1px;line-height:1px;\">&#160;</td>"
+      cells += "<td width=\"\(w)\" height=\"12\" bgcolor=\"\(colour)\" style=\"width:\(w)px;height:12px;background-color:\(colour);font-size:1px;line-height:1px;\">&#160;</td>\n"
     }
     if percent == nil {
       part(width, Colour.empty)
@@ -233,16 +235,16 @@ public enum ReportHTML {
       part(filled, fill)
       part(width - filled, rest)
     }
-    return "<table role=\"presentation\" width=\"\(width)\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" style=\"width:\(width)px;\"><tr>\(cells)</tr></table>"
+    return "<table role=\"presentation\" width=\"\(width)\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" style=\"width:\(width)px;\"><tr>\n\(cells)</tr></table>"
   }
 
   /// A bar followed by its percentage as text, in one line.
   public static func inlineBar(
     _ percent: Double?, width: Int, fill: String = Colour.tls, rest: String = Colour.plaintext
   ) -> String {
-    "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\"><tr><td valign=\"middle\" style=\"padding:0 6px 0 0;\">"
+    "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\"><tr><td valign=\"middle\" style=\"padding:0 6px 0 0;\">\n"
       + bar(percent, width: width, fill: fill, rest: rest)
-      + "</td><td valign=\"middle\" style=\"\(font())white-space:nowrap;\">\(Figures.percent(percent))</td></tr></table>"
+      + "</td>\n<td valign=\"middle\" style=\"\(font())white-space:nowrap;\">\(Figures.percent(percent))</td></tr></table>"
   }
 
   private static func headline(_ title: String, _ c: CoverageCounts, noun: String) -> [String] {

@@ -97,6 +97,8 @@ final class ReportHTMLTests: XCTestCase {
       XCTAssertFalse(lower.contains(banned), "page contains \(banned)")
     }
     XCTAssertTrue(page.attributes.allSatisfy { !$0.lowercased().hasPrefix("on") })
+    // Lines stay well under SMTP's 998-octet limit, so no MTA folds a tag.
+    XCTAssertLessThan(html.split(separator: "\n").map(\.utf8.count).max()!, 400)
   }
 
   func testSameFiguresAsTheTextReportWithBarsAsTableCells() throws {
