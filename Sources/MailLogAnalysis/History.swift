@@ -55,20 +55,16 @@ public final class HistoryCollector: EventSink {
   }
 
   public func consume(_ event: MailEvent) {
-    switch event {
-    case .time(let t):
+    if let t = event.eventTime {
       if firstTime == nil || t < firstTime! { firstTime = t }
       if lastTime == nil || t > lastTime! { lastTime = t }
-    case .delivery(let d):
-      guard d.status == .deferred || d.status == .bounced, let t = d.time, accept(t) else {
-        return
-      }
-      let key = FailureKey(
-        day: clock.day(t), domain: d.domain, status: d.status.rawValue, category: classify(d))
-      failures[key, default: 0] += 1
-    default:
-      break
     }
+    guard case .delivery(let d) = event, d.status == .deferred || d.status == .bounced,
+      let t = d.time, accept(t)
+    else { return }
+    let key = FailureKey(
+      day: clock.day(t), domain: d.domain, status: d.status.rawValue, category: classify(d))
+    failures[key, default: 0] += 1
   }
 }
 

@@ -208,15 +208,21 @@ final class FirstTimeSink: EventSink {
   private(set) var time: LogTime?
 
   func consume(_ event: MailEvent) {
-    guard time == nil else { return }
-    switch event {
-    case .time(let t): time = t
-    case .delivery(let d): time = d.time
-    case .arrival(let a): time = a.time
-    case .attempt(let a): time = a.time
-    case .ndr(let n): time = n.time
-    case .messageInfo(let m): time = m.time
-    case .tlsEvidence: break
+    if time == nil { time = event.eventTime }
+  }
+}
+
+extension MailEvent {
+  /// The time an event carries (nil for TLS evidence and events without a time).
+  var eventTime: LogTime? {
+    switch self {
+    case .time(let t): return t
+    case .delivery(let d): return d.time
+    case .arrival(let a): return a.time
+    case .attempt(let a): return a.time
+    case .ndr(let n): return n.time
+    case .messageInfo(let m): return m.time
+    case .tlsEvidence: return nil
     }
   }
 }
