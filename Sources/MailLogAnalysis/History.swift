@@ -33,6 +33,7 @@ public final class HistoryCollector: EventSink {
     public var category: String
   }
 
+  /// Failures in the window, per key.
   public private(set) var failures: [FailureKey: Int] = [:]
   /// Earliest and latest timestamp of any line of the input.
   public private(set) var firstTime: LogTime?
@@ -224,6 +225,7 @@ public final class HistoryStore {
     public var outbound: [String: CoverageCounts] = [:]
     public var inbound = CoverageCounts()
     public var failures: [(domain: String, status: String, category: String, count: Int)] = []
+    /// ISO 8601 times of the input's start / end when they fall inside the day.
     public var inputFrom: String?
     public var inputUntil: String?
 
@@ -384,6 +386,7 @@ public struct HistoryTrend {
 public struct HistoryChanges {
   public let day: String
   public let previousDay: String
+  /// Totals of the previous day and of the day.
   public let outbound: (before: StoredCounts, now: StoredCounts)
   public let inbound: (before: StoredCounts, now: StoredCounts)
   public let failures: (before: Int, now: Int)

@@ -33,6 +33,7 @@ public enum ReportHTML {
     "font-family:Arial,Helvetica,sans-serif;font-size:\(size)px;"
   }
 
+  /// The whole page for `data`.
   public static func render(_ data: ReportData) -> String {
     let c = data.coverage
     let h = Escape.html

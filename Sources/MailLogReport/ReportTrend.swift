@@ -13,8 +13,11 @@ import MailLogModel
 
 /// What a run did to the history database, and the trend read back from it.
 public struct HistorySection {
+  /// The --db path as given.
   public var database: String
+  /// Every day the run considered, stored or not.
   public var decisions: [DayDecision]
+  /// nil when nothing is stored yet or the database failed.
   public var trend: HistoryTrend?
   public var clock: LocalClock
   /// Why the database could not be used (nothing was stored then).
@@ -56,6 +59,7 @@ public enum ReportTrend {
 
   // MARK: - Text
 
+  /// The text section's lines (indented, escaped for a terminal).
   public static func text(_ s: HistorySection) -> [String] {
     var out = ["  Database: \(Escape.terminal(s.database))"]
     if let error = s.error { return out + ["  Not updated: \(Escape.terminal(error))"] }
@@ -141,6 +145,7 @@ public enum ReportTrend {
 
   // MARK: - HTML
 
+  /// The HTML section: 7/30-day summary, one bar row per day, the changes.
   public static func html(_ s: HistorySection) -> String {
     let h = Escape.html
     var out = ReportHTML.paragraph("Database: " + h(s.database), muted: true)
@@ -194,6 +199,7 @@ public enum ReportTrend {
 
   // MARK: - JSON
 
+  /// The `history` member of the JSON report.
   public static func json(_ s: HistorySection) -> JSONValue {
     func counts(_ c: StoredCounts) -> JSONValue {
       .object([
