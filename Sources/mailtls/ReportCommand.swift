@@ -3,7 +3,8 @@
 // JSON or HTML. Optional features (partner list, history, thresholds) plug in as
 // `ReportFeature`s: each adds a sink, report sections, and possibly an alert that sets
 // the exit status. Exit 0; 66 when an input could not be opened (after reporting the
-// rest); an alert's status (1, 2) when a threshold is breached.
+// rest); an alert's status (1, 2) when a threshold is breached; 74 when --db could not
+// be updated (the report is still written).
 
 import Foundation
 import MailLogAnalysis
