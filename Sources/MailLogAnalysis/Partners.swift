@@ -212,7 +212,9 @@ func contentLines(_ text: String) -> [(number: Int, text: Substring)] {
   var body = Substring(text)
   if body.hasPrefix("\u{FEFF}") { body = body.dropFirst() }
   var out: [(Int, Substring)] = []
-  for (i, rawLine) in body.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+  // "\r\n" is one Character in Swift, so it is a separator of its own.
+  let split = body.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+  for (i, rawLine) in split.enumerated() {
     var line = rawLine
     if line.hasSuffix("\r") { line = line.dropLast() }
     let trimmed = line.drop { $0 == " " || $0 == "\t" }

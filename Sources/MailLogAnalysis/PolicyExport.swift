@@ -140,9 +140,7 @@ public struct PolicyPlan: Sendable {
         }
         add(PolicyItem(
           domain: row.domain, wildcard: false, level: row.allVerified ? .verify : .encrypt,
-          reason: "TLS on all \(row.counts.tls) deliveries in the logs, certificate "
-            + (row.allVerified
-              ? "verified" : row.readiness == .tlsVerified ? "trusted" : "not verified")))
+          reason: PolicyPlan.readyReason(row)))
       }
       if covered > 0 {
         remarks.append("\(covered) ready domains are already covered by the lines above.")
@@ -156,6 +154,15 @@ public struct PolicyPlan: Sendable {
     self.items = items.sorted(by: PolicyPlan.outputOrder)
     self.sources = sources
     self.remarks = remarks
+  }
+
+  /// `no plaintext in the logs: 12 TLS deliveries, certificate trusted`.
+  static func readyReason(_ row: ReadinessRow) -> String {
+    let c = row.counts
+    var text = "no plaintext in the logs: \(c.tls) TLS \(c.tls == 1 ? "delivery" : "deliveries")"
+    if c.unknown > 0 { text += " (and \(c.unknown) unknown)" }
+    let cert = row.allVerified ? "verified" : row.readiness == .tlsVerified ? "trusted" : "not verified"
+    return text + ", certificate " + cert
   }
 
   /// Exact domains first (alphabetical), then wildcards from the longest suffix.

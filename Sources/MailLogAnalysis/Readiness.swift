@@ -33,7 +33,7 @@ public enum ReadinessClass: String, CaseIterable, Sendable {
   public var advice: String {
     switch self {
     case .tlsVerified:
-      return "Every delivery was encrypted and the server showed a certificate from a recognised authority. Ready to make TLS mandatory."
+      return "Every delivery was encrypted and the server showed a certificate from a recognised authority (Postfix: Verified or Trusted; Exim: CV=yes). Ready to make TLS mandatory."
     case .tlsUnverified:
       return "Every delivery was encrypted, but the certificate could not be checked (self-signed, a private authority, or not logged). That is common between public-sector mail servers and acceptable here: mandatory encryption still stops the mail being read on the way; only the check of who is at the other end is missing. Ready to make TLS mandatory (encryption only)."
     case .sometimesPlaintext:

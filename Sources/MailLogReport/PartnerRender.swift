@@ -37,6 +37,10 @@ public enum PartnerRender {
     "\(Figures.percent(c.tlsPercent)) over TLS (\(c.tls) TLS, \(c.plaintext) plaintext, \(c.unknown) unknown; \(c.delivered) deliveries)"
   }
 
+  public static func plural(_ n: Int, _ one: String, _ many: String) -> String {
+    "\(n) \(n == 1 ? one : many)"
+  }
+
   static func time(_ t: LogTime?, _ clock: LocalClock) -> String {
     t.map { clock.iso8601($0) } ?? "time unknown"
   }
@@ -65,7 +69,7 @@ public enum PartnerRender {
       out.append(
         s.violationCount == 0
           ? "  Mandatory-TLS partners (\(mandatoryOrgs)): no plaintext deliveries."
-          : "  Mandatory-TLS partners (\(mandatoryOrgs)): \(s.violationCount) plaintext deliveries (violations), listed below."
+          : "  Mandatory-TLS partners (\(mandatoryOrgs)): \(plural(s.violationCount, "plaintext delivery", "plaintext deliveries")) (violations), listed below."
       )
     }
     out.append("")
@@ -78,8 +82,10 @@ public enum PartnerRender {
         "  \(ReportText.pad(e(r.organisation.name), 30)) \(ReportText.pad(r.organisation.policyLabel, 13)) \(ReportText.rpad(String(c.delivered), 9)) \(ReportText.rpad(Figures.percent(c.tlsPercent), 7)) \(ReportText.rpad(String(c.plaintext), 6)) \(ReportText.rpad(String(c.unknown), 7)) \(ReportText.rpad(String(r.deferred + r.bounced), 8))"
       )
       out.append("      domains: " + r.organisation.entries.map { e($0.pattern) }.joined(separator: ", "))
-      if c.delivered > 0 {
+      if c.tls > 0 {
         out.append("      \(versionList(c)); trust: \(trustList(c))")
+      } else if c.delivered > 0 {
+        out.append("      no TLS deliveries")
       } else {
         out.append("      no deliveries in this period")
       }
@@ -87,7 +93,7 @@ public enum PartnerRender {
         out.append("      failures: \(r.deferred) deferred, \(r.bounced) bounced")
       }
       if r.violations > 0 {
-        out.append("      VIOLATION: \(r.violations) plaintext deliveries although TLS is mandatory")
+        out.append("      VIOLATION: TLS is mandatory, but \(plural(r.violations, "delivery", "deliveries")) went in plaintext")
       }
     }
     if s.violationCount > 0 {
@@ -165,7 +171,7 @@ public enum PartnerRender {
       out.append(
         s.violationCount == 0
           ? "<p>Mandatory-TLS partners: no plaintext deliveries.</p>"
-          : "<p><strong>Mandatory-TLS partners: \(s.violationCount) plaintext deliveries (violations).</strong></p>")
+          : "<p><strong>Mandatory-TLS partners: \(plural(s.violationCount, "plaintext delivery", "plaintext deliveries")) (violations).</strong></p>")
     }
     out.append("<table class=\"partners\">")
     out.append("<thead><tr><th>Organisation</th><th>Policy</th><th>Domains</th><th>Deliveries</th><th>TLS %</th><th>Plaintext</th><th>Unknown</th><th>TLS versions</th><th>Trust</th><th>Failures</th></tr></thead>")
@@ -351,8 +357,8 @@ public enum PartnerRender {
       if allMandatory {
         if r.violations > 0 {
           return PosterLine(
-            organisation: org.name, answer: "Should be, but not at the moment",
-            detail: "Some recent email to them was not protected. IT is fixing this: ask IT before sending anything sensitive.",
+            organisation: org.name, answer: "Not at the moment",
+            detail: "Some recent email to them was not protected, although it should have been. Ask IT before sending anything sensitive.",
             safe: false)
         }
         return PosterLine(
@@ -391,7 +397,8 @@ public enum PartnerRender {
   static func posterPeriod(first: LogTime?, last: LogTime?, clock: LocalClock, logsRead: Bool) -> String {
     guard logsRead else { return "Based on our partner list (no email records were checked)." }
     guard let first, let last else { return "Based on our partner list; the email records checked held no dates." }
-    return "Based on email sent between \(clock.day(first)) and \(clock.day(last))."
+    let (a, b) = (clock.day(first), clock.day(last))
+    return a == b ? "Based on email sent on \(a)." : "Based on email sent between \(a) and \(b)."
   }
 
   /// The poster as Markdown.
@@ -407,7 +414,7 @@ public enum PartnerRender {
     for line in posterLines(s, logsRead: logsRead) {
       out.append("| \(m(line.organisation)) | \(line.safe ? "**\(line.answer)**" : line.answer) | \(line.detail) |")
     }
-    out += ["", "Questions: \(m(contact))."]
+    out += ["", "Questions? Ask \(m(contact))."]
     return out.joined(separator: "\n") + "\n"
   }
 
@@ -441,7 +448,7 @@ public enum PartnerRender {
     out += [
       "</tbody>",
       "</table>",
-      "<p>Questions: \(h(contact)).</p>",
+      "<p>Questions? Ask \(h(contact)).</p>",
       "</body>",
       "</html>",
     ]

@@ -60,7 +60,7 @@ final class PartnerFeature: ReportFeature {
     if orgs.count > 5 { names.append("and \(orgs.count - 5) more") }
     return (
       .partnerViolation,
-      "\(s.violationCount) plaintext deliveries to mandatory-TLS partners (\(names.joined(separator: ", ")))"
+      "\(PartnerRender.plural(s.violationCount, "plaintext delivery", "plaintext deliveries")) to mandatory-TLS partners (\(names.joined(separator: ", ")))"
     )
   }
 }
