@@ -20,10 +20,16 @@ enum PartnerCLI {
     do {
       return try PartnerList.load(path: path)
     } catch let e as PartnerFileError {
-      throw CLIFailure(status: .dataError, message: "bad partner list:\n" + Escape.terminal(e.description))
+      throw CLIFailure(status: .dataError, message: "bad partner list:\n" + terminalLines(e.description))
     } catch let e as PartnerFileUnreadable {
       throw CLIFailure(status: .noInput, message: Escape.terminal(e.description))
     }
+  }
+
+  /// Escapes each line of a multi-line message for the terminal, keeping the breaks.
+  static func terminalLines(_ text: String) -> String {
+    text.split(separator: "\n", omittingEmptySubsequences: false)
+      .map { Escape.terminal(String($0)) }.joined(separator: "\n")
   }
 
   /// Reads a small text file given by an option, exiting 66 when it cannot be read.
@@ -131,7 +137,7 @@ enum PartnerCommands {
       do {
         extra = try PolicyPlan.parseDomainList(PartnerCLI.readText(path), file: path)
       } catch let e as PartnerFileError {
-        throw CLIFailure(status: .dataError, message: "bad domain list:\n" + Escape.terminal(e.description))
+        throw CLIFailure(status: .dataError, message: "bad domain list:\n" + PartnerCLI.terminalLines(e.description))
       }
     }
     let old = try a.value("diff").map(PartnerCLI.readText)
