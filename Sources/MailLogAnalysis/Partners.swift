@@ -28,8 +28,26 @@ public enum PartnerPolicy: String, Sendable, CaseIterable {
   case opportunistic
 }
 
+/// Something that applies to a domain, or with `wildcard` to every subdomain of it.
+public protocol DomainScoped {
+  /// The domain, or for a wildcard the suffix without `*.`; lower-case, no trailing dot.
+  var domain: String { get }
+  /// True for `*.suffix` (subdomains of `domain`, not `domain` itself).
+  var wildcard: Bool { get }
+}
+
+extension DomainScoped {
+  /// As written in a list: `example.org` or `*.example.org`.
+  public var pattern: String { wildcard ? "*." + domain : domain }
+
+  /// Whether this covers `name` (a normalised domain) on its own.
+  public func covers(_ name: String) -> Bool {
+    wildcard ? name.hasSuffix("." + domain) : name == domain
+  }
+}
+
 /// One line of the partner list.
-public struct PartnerEntry: Sendable, Equatable {
+public struct PartnerEntry: Sendable, Equatable, DomainScoped {
   /// The domain, or for a wildcard the suffix without `*.`; lower-case, no trailing dot.
   public let domain: String
   /// True for `*.suffix` entries (subdomains of `domain`, not `domain` itself).
@@ -52,13 +70,6 @@ public struct PartnerEntry: Sendable, Equatable {
     self.line = line
   }
 
-  /// The entry as written in a list: `example.org` or `*.example.org`.
-  public var pattern: String { wildcard ? "*." + domain : domain }
-
-  /// Whether this entry matches `domain` (already normalised) on its own.
-  public func matches(_ name: String) -> Bool {
-    wildcard ? name.hasSuffix("." + domain) : name == domain
-  }
 }
 
 /// A partner organisation: its entries in file order.

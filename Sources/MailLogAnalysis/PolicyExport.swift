@@ -28,7 +28,7 @@ public enum PolicyLevel: String, CaseIterable, Sendable {
 }
 
 /// One domain or `*.suffix` of a policy.
-public struct PolicyItem: Sendable, Equatable {
+public struct PolicyItem: Sendable, Equatable, DomainScoped {
   public let domain: String
   public let wildcard: Bool
   public var level: PolicyLevel
@@ -42,16 +42,10 @@ public struct PolicyItem: Sendable, Equatable {
     self.reason = reason
   }
 
-  public var pattern: String { wildcard ? "*." + domain : domain }
-
-  /// Whether this item's pattern covers `name` (a plain domain).
-  public func covers(_ name: String) -> Bool {
-    wildcard ? name.hasSuffix("." + domain) : name == domain
-  }
 }
 
 /// One line of a `--domains` file: a domain or `*.suffix`, optionally a level.
-public struct DomainListItem: Sendable, Equatable {
+public struct DomainListItem: Sendable, Equatable, DomainScoped {
   public let domain: String
   public let wildcard: Bool
   public let level: PolicyLevel?
@@ -82,11 +76,10 @@ public struct PolicyPlan: Sendable {
     var index: [String: Int] = [:]
     var sources: [String] = []
     var remarks: [String] = []
-    func derivedLevel(domain: String, wildcard: Bool) -> PolicyLevel {
+    func derivedLevel(_ scope: DomainScoped) -> PolicyLevel {
       guard let readiness else { return .encrypt }
       var merged = CoverageCounts()
-      for row in readiness.rows
-      where wildcard ? row.domain.hasSuffix("." + domain) : row.domain == domain {
+      for row in readiness.rows where scope.covers(row.domain) {
         merged.merge(row.counts)
       }
       return merged.tls > 0 && (merged.byTrust[.verified] ?? 0) == merged.tls ? .verify : .encrypt
@@ -105,16 +98,16 @@ public struct PolicyPlan: Sendable {
       for e in mandatory {
         add(PolicyItem(
           domain: e.domain, wildcard: e.wildcard,
-          level: derivedLevel(domain: e.domain, wildcard: e.wildcard),
+          level: derivedLevel(e),
           reason: "\(e.organisation) (partner list line \(e.line))"))
       }
     }
     if !extra.isEmpty || !extraSource.isEmpty {
       sources.append("domain list \(extraSource) (\(extra.count) entries)")
       for d in extra {
-        let level = d.level ?? derivedLevel(domain: d.domain, wildcard: d.wildcard)
+        let level = d.level ?? derivedLevel(d)
         let reason = "domain list line \(d.line)"
-        if let i = index[d.wildcard ? "*." + d.domain : d.domain] {
+        if let i = index[d.pattern] {
           if let explicit = d.level { items[i].level = explicit }
           items[i].reason += "; " + reason
         } else {
@@ -242,6 +235,11 @@ public enum PolicyWriter {
     return out
   }
 
+  /// Each item as a blank line, its reason as a comment, and `line(item)`.
+  private static func itemLines(_ plan: PolicyPlan, _ line: (PolicyItem) -> String) -> [String] {
+    plan.items.flatMap { ["", "# " + commentSafe($0.reason), line($0)] }
+  }
+
   /// Text for a one-line comment: control characters shown as \xNN.
   static func commentSafe(_ text: String) -> String {
     var out = ""
@@ -281,12 +279,7 @@ public enum PolicyWriter {
       "# maximal_queue_lifetime); it is never sent in plaintext.",
       "# A key .example.org covers every subdomain of example.org, not example.org itself.",
     ]
-    for item in plan.items {
-      out.append("")
-      out.append("# " + commentSafe(item.reason))
-      out.append("\(item.wildcard ? "." + item.domain : item.domain) \(item.level.rawValue)")
-    }
-    return out
+    return out + itemLines(plan) { "\($0.wildcard ? "." + $0.domain : $0.domain) \($0.level.rawValue)" }
   }
 
   /// The file name the Exim instructions use.
@@ -336,12 +329,7 @@ public enum PolicyWriter {
       "#       tls_verify_cert_hostnames = *",
       "#       tls_verify_certificates = system",
     ]
-    for item in plan.items {
-      out.append("")
-      out.append("# " + commentSafe(item.reason))
-      out.append("\(item.pattern): \(item.level.rawValue)")
-    }
-    return out
+    return out + itemLines(plan) { "\($0.pattern): \($0.level.rawValue)" }
   }
 
   /// Connector names the Exchange script creates or updates.
