@@ -9,9 +9,11 @@ import MailLogParsers
 // Registration order is report order.
 ReportCommand.featureSpecs = []
 ReportCommand.featureFactories = []
+PartnerFeature.register()
 
 let commands: [Command] = [
   ReportCommand.command,
+  PartnerCommands.readiness, PartnerCommands.policy, PartnerCommands.poster,
 ]
 
 func usageLine() -> String {
