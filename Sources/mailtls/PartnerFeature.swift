@@ -48,6 +48,9 @@ final class PartnerFeature: ReportFeature {
     let s = PartnerSummary(list: tracker.list, coverage: coverage, tracker: tracker)
     summary = s
     let title = PartnerRender.title(s)
+    let n = s.nonPartners
+    data.extraHeadlines.append(
+      "Non-partner (opportunistic TLS): \(Figures.percent(n.tlsPercent)) over TLS  (\(n.tls) TLS, \(n.plaintext) plaintext, \(n.unknown) unknown; \(n.delivered) deliveries to domains not on the partner list)")
     data.extraText.append((title, PartnerRender.text(s, clock: data.clock)))
     data.extraJSON.append(("partners", PartnerRender.json(s, clock: data.clock)))
     data.extraHTML.append((title, PartnerRender.html(s, clock: data.clock)))
