@@ -371,7 +371,8 @@ public enum FailureRules {
 
   static let nonTLS: [FailureRule] = [
     FailureRule(
-      "nontls.greylisted", .nonTLS, #"gr[ae]y-?list"#, action: .nobody,
+      "nontls.greylisted", .nonTLS, #"gr[ae]y-?list"#,
+      title: "Greylisting (not TLS)", action: .nobody,
       nextStep:
         "No action: the receiving server delays unknown senders (greylisting). The mail is "
         + "retried automatically and normally goes out within an hour.",
@@ -382,6 +383,7 @@ public enum FailureRules {
     FailureRule(
       "nontls.mailbox-full", .nonTLS,
       #"(?<![\w.])[45]\.2\.2(?!\d)|quota|mailbox (?:is )?full|insufficient (?:system )?storage"#,
+      title: "Mailbox full (not TLS)",
       action: .recipient,
       nextStep:
         "The recipient's mailbox is full. Tell the sender to reach the recipient another way; "
@@ -393,6 +395,7 @@ public enum FailureRules {
     FailureRule(
       "nontls.dns", .nonTLS,
       #"Host or domain name not found|Name service error|host lookup did not complete|Unrouteable address|unknown mail domain|(?<![\w.])[45]\.4\.312(?!\d)|DNS query failed|all host address lookups failed|(?<![\w.])[45]\.1\.2(?!\d)|null MX"#,
+      title: "Domain not found (not TLS)",
       action: .sender,
       nextStep:
         "The recipient's domain was not found in DNS. Check the spelling of the address with "
@@ -405,6 +408,7 @@ public enum FailureRules {
     FailureRule(
       "nontls.recipient-unknown", .nonTLS,
       #"(?<![\w.])5\.1\.[0136](?!\d)|user unknown|unknown user|no such (?:user|person|mailbox|recipient)|(?:mailbox|account|address|user|recipient)[^.;]{0,40}does not exist|addressee unknown|mailbox unavailable|invalid recipient"#,
+      title: "Recipient address unknown (not TLS)",
       action: .sender,
       nextStep:
         "The recipient's server says this mailbox does not exist. Ask the sender to check "
@@ -416,7 +420,8 @@ public enum FailureRules {
       ]),
     FailureRule(
       "nontls.authentication", .nonTLS,
-      #"DMARC|\bSPF\b|DKIM|(?<![\w.])5\.7\.2[0-7](?!\d)"#, action: .us,
+      #"DMARC|\bSPF\b|DKIM|(?<![\w.])5\.7\.2[0-7](?!\d)"#,
+      title: "SPF/DKIM/DMARC rejection (not TLS)", action: .us,
       nextStep:
         "The receiver refused the mail because SPF, DKIM or DMARC checks for our domain "
         + "failed. Escalate to our mail team (DNS records and signing of our domain).",
@@ -426,6 +431,7 @@ public enum FailureRules {
     FailureRule(
       "nontls.blocklisted", .nonTLS,
       #"block ?list|black ?list|blocked using|\bRBL\b|\bDNSBL\b|spamhaus|senderscore|reputation|unsolicited|\bspam\b"#,
+      title: "Block list or spam rejection (not TLS)",
       action: .us,
       nextStep:
         "The receiver treats our server as a spam source (block list or poor reputation). "
@@ -437,6 +443,7 @@ public enum FailureRules {
     FailureRule(
       "nontls.rate-limited", .nonTLS,
       #"rate.?limit|too many (?:connections|messages|recipients|concurrent)|(?<![\w.])[45]\.7\.28(?!\d)|throttl"#,
+      title: "Rate limited (not TLS)",
       action: .nobody,
       nextStep:
         "The receiver is slowing down how much we send; retries go on automatically. If it "
@@ -445,6 +452,7 @@ public enum FailureRules {
     FailureRule(
       "nontls.content", .nonTLS,
       #"message (?:size|too big|too large)|(?<![\w.])5\.3\.4(?!\d)|(?<![\w.])5\.2\.3(?!\d)|virus|content rejected"#,
+      title: "Message refused for size or content (not TLS)",
       action: .sender,
       nextStep:
         "The message itself was refused (too large or its content). Tell the sender to send "
@@ -452,7 +460,8 @@ public enum FailureRules {
       matches: ["host mx.example.net[192.0.2.10] said: 552 5.3.4 Message size exceeds fixed limit (in reply to end of DATA command)"]),
     FailureRule(
       "nontls.unreachable", .nonTLS,
-      #"Connection (?:timed out|refused)|No route to host|Network is unreachable|(?<![\w.])4\.4\.1(?!\d)|(?<![\w.])[45]\.4\.31[56](?!\d)|Winsock error|Cannot establish session|defer \((?:101|110|111|113|146)\)|SMTP timeout|timed out while|lost connection with \S+ while|Remote host closed connection|refused to talk to me"#,
+      #"Connection (?:timed out|refused)|No route to host|Network is unreachable|(?<![\w.])4\.4\.1(?!\d)|(?<![\w.])[45]\.4\.31[56](?!\d)|Winsock error|Cannot establish session|defer \((?:101|110|111|113|146)\)|SMTP timeout|timed out while (?!receiving the STARTTLS)|lost connection with \S+ while (?!receiving the STARTTLS)|Remote host closed connection|refused to talk to me"#,
+      title: "Server unreachable or connection lost (not TLS)",
       action: .either,
       nextStep:
         "The recipient's server could not be reached or stopped answering. Usually "
@@ -468,6 +477,7 @@ public enum FailureRules {
     FailureRule(
       "nontls.expired", .nonTLS,
       #"retry timeout exceeded|retry time not (?:yet )?reached|message expired|queue expired|(?<![\w.])[45]\.4\.7(?!\d)"#,
+      title: "Retry time exceeded (not TLS)",
       action: .either,
       nextStep:
         "Delivery was retried until the time limit ran out. Look at the earlier failures "
@@ -479,6 +489,7 @@ public enum FailureRules {
     FailureRule(
       "nontls.policy", .nonTLS,
       #"(?<![\w.])5\.7\.1(?!\d)|relay access denied|relay not permitted|unable to relay|TenantAttribution"#,
+      title: "Refused by the receiver's policy (not TLS)",
       action: .either,
       nextStep:
         "The receiver's policy refused the mail; the example shows why. If it mentions "
@@ -487,6 +498,7 @@ public enum FailureRules {
     FailureRule(
       "nontls.local-delivery", .nonTLS,
       #"\blmtp\b|dovecot|Child process of|mail forwarding loop|Temporary internal failure"#,
+      title: "Local delivery failed (not TLS)",
       action: .us,
       nextStep:
         "Delivery inside our own system failed (mailbox server or delivery program). "
