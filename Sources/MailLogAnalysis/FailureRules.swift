@@ -332,6 +332,25 @@ public enum FailureRules {
         "Reason: [{LED=450 4.4.317 Cannot connect to remote server [Message=451 4.4.0 TLS negotiation failed with error SocketError] [LastAttemptedServerName=xxx] [LastAttemptedIP=xxx] [SmtpSecurity=-2;-2] [DM6NAM12FT012.eop-nam12.prod.protection.outlook.com 2023-03-07T18:46:06.378Z 08DB1DF24DB12D84]};{MSG=4. OutboundProxyTargetIP: xxx. OutboundProxyTargetHostName: xxx",
       ]),
 
+    // Postfix summary lines given as the detail of `Server certificate not verified`
+    // when no verification line was logged: a trusted chain that still failed the
+    // match is a name mismatch; an untrusted one is a trust failure.
+    FailureRule(
+      "t09.postfix.trusted-not-verified", .t09, #"(?<![A-Za-z])Trusted TLS connection (?:established|reused)"#,
+      caseless: false, confidence: .medium,
+      matches: [
+        "Trusted TLS connection established to h54.d86.example.com[192.0.2.101]:25: TLSv1.2 with cipher ECDHE-RSA-AES256-GCM-SHA384 (256/256 bits)"
+      ],
+      nonMatches: [
+        "Untrusted TLS connection established to h5.d8.example.com[192.0.2.86]:25: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)"
+      ]),
+    FailureRule(
+      "t10.postfix.untrusted-not-verified", .t10, #"Untrusted TLS connection (?:established|reused)"#,
+      caseless: false, confidence: .medium,
+      matches: [
+        "Untrusted TLS connection established to h5.d8.example.com[192.0.2.86]:25: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits) key-exchange X25519 server-signature ECDSA (P-256) server-digest SHA256"
+      ]),
+
     // Umbrellas: the detail line decides; these categories are the fallback.
     FailureRule(
       "t10.verify-failed", .t10, #"certificate verify failed"#, refinedByDetail: true,

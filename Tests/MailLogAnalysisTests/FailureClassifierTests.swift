@@ -141,6 +141,22 @@ final class FailureClassifierTests: XCTestCase {
     XCTAssertEqual(ours.ruleID, "t10.public-root-untrusted")
   }
 
+  /// Without a verification line, the TLS summary line of the session tells trust
+  /// failures (Untrusted) from name failures (Trusted but not Verified).
+  func testPostfixNotVerifiedWithSummaryLine() {
+    let trusted = postfix(
+      "Server certificate not verified",
+      "Trusted TLS connection established to h54.d86.example.com[192.0.2.101]:25: TLSv1.2 with cipher ECDHE-RSA-AES256-GCM-SHA384 (256/256 bits)",
+      dsn: "4.7.5")
+    XCTAssertEqual(trusted.category, .t09)
+    XCTAssertEqual(trusted.confidence, .medium)
+    let untrusted = postfix(
+      "Server certificate not verified",
+      "Untrusted TLS connection established to h5.d8.example.com[192.0.2.86]:25: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)")
+    XCTAssertEqual(untrusted.category, .t10)
+    XCTAssertEqual(untrusted.ruleID, "t10.postfix.untrusted-not-verified")
+  }
+
   func testPostfixNonTLS() {
     let cases: [(String, String)] = [
       ("host mx.example.com[192.0.2.4] said: 550 5.1.1 <user2@example.com> User unknown (in reply to RCPT TO command)", "nontls.recipient-unknown"),
