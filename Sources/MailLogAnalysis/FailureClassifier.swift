@@ -176,7 +176,8 @@ public final class FailureClassifier: Sendable {
     guard let rule = firstRule(in: text, mta: mta, tlsOnly: false) else {
       let info = FailureCategory.nonTLS.info
       return Classification(
-        category: .nonTLS, title: "Not TLS, not recognised", rfc8460: nil, action: info.action, nextStep: info.nextStep,
+        category: .nonTLS, title: "Not TLS, not recognised", rfc8460: nil, action: info.action,
+        nextStep: info.nextStep,
         ruleID: "unmatched", confidence: .low, facts: facts)
     }
     var decided = (rule, text)
@@ -253,7 +254,8 @@ extension FailureFacts {
       "msIP": #"LastAttemptedIP=([0-9A-Fa-f:.]+?)(?::\d+)?\]"#,
       "openssl": #"error:([0-9A-Fa-f]{8}):[^:]*:[^:]*:([^:\n]+)"#,
       "postfixVerify": #"verification failed for \S+: (?:num=\d+:)?([^\n]+?)\.?$"#,
-      "eximVerify": #"SSL verify error: (?:depth=\d+ error=(.+?) cert=|(certificate name mismatch))"#,
+      "eximVerify":
+        #"SSL verify error: (?:depth=\d+ error=(.+?) cert=|(certificate name mismatch))"#,
       "message": #"\[Message=([^\]]*)"#,
     ]
     var out: [String: Regex] = [:]
@@ -278,7 +280,9 @@ extension FailureFacts {
     if let m = patterns["msServer"]?.firstMatch(in: reason) {
       f.remoteHost = m[1]
       f.remoteAddr = patterns["msIP"]?.firstMatch(in: reason)?[1]
-    } else if mta == .exim, let m = texts.lazy.compactMap({ patterns["eximHost"]?.firstMatch(in: $0) }).first {
+    } else if mta == .exim,
+      let m = texts.lazy.compactMap({ patterns["eximHost"]?.firstMatch(in: $0) }).first
+    {
       f.remoteHost = m[1]
       f.remoteAddr = m[2]
     } else if let m = texts.lazy.compactMap({ patterns["hostAddr"]?.firstMatch(in: $0) }).first {

@@ -29,7 +29,9 @@ public enum FailureRules {
         "TLS session: (SSL_connect): error:0A000410:SSL routines::sslv3 alert handshake failure: delivering unencrypted to H=mx.example.net [192.0.2.7] (not in hosts_require_tls)",
         "TLS session failure: delivering unencrypted to 192.0.2.6 [192.0.2.6] (not in hosts_require_tls)",
       ],
-      nonMatches: ["TLS session: (SSL_connect): error:0A000410:SSL routines::sslv3 alert handshake failure"]),
+      nonMatches: [
+        "TLS session: (SSL_connect): error:0A000410:SSL routines::sslv3 alert handshake failure"
+      ]),
 
     // T16: REQUIRETLS (RFC 8689).
     FailureRule(
@@ -71,7 +73,8 @@ public enum FailureRules {
         "TLS negotiation failed with error NoCredentials",
       ]),
     FailureRule(
-      "t04.exchange.invalid-token", .t04, #"(?:TLS negotiation failed with error|Security status) InvalidToken"#,
+      "t04.exchange.invalid-token", .t04,
+      #"(?:TLS negotiation failed with error|Security status) InvalidToken"#,
       confidence: .medium,
       matches: ["TLS negotiation failed with error InvalidToken"]),
 
@@ -158,7 +161,9 @@ public enum FailureRules {
       ]),
     FailureRule(
       "t12.postfix.tlsa-policy", .t12, #"not trusted by local or TLSA policy"#, confidence: .medium,
-      matches: ["certificate verification failed for mx.example.net[192.0.2.10]:25: not trusted by local or TLSA policy"]),
+      matches: [
+        "certificate verification failed for mx.example.net[192.0.2.10]:25: not trusted by local or TLSA policy"
+      ]),
     FailureRule(
       "t12.exim.dane", .t12, #"DANE error: \S+ lookup not DNSSEC"#, rfc8460: "dane-required",
       matches: ["DANE error: mx.example.net lookup not DNSSEC"]),
@@ -188,8 +193,11 @@ public enum FailureRules {
 
     // T08: expired or not yet valid.
     FailureRule(
-      "t08.not-yet-valid", .t08, #"certificate (?:is )?not yet valid"#, rfc8460: "validation-failure",
-      matches: ["server certificate verification failed for mx.example.net[192.0.2.10]:25: certificate not yet valid"]),
+      "t08.not-yet-valid", .t08, #"certificate (?:is )?not yet valid"#,
+      rfc8460: "validation-failure",
+      matches: [
+        "server certificate verification failed for mx.example.net[192.0.2.10]:25: certificate not yet valid"
+      ]),
     FailureRule(
       "t08.expired", .t08,
       #"certificate has expired|CertificateExpired|Certificate expired|certificate-expired|(?<![\w.])[45]\.7\.322(?!\d)|certificate is no longer valid"#,
@@ -284,7 +292,9 @@ public enum FailureRules {
       nonMatches: ["Cannot start TLS: handshake failure"]),
     FailureRule(
       "t06.exchange.illegal-message", .t06, #"Security status IllegalMessage"#, confidence: .medium,
-      matches: ["LED=450 4.4.317 Cannot connect to remote server [Message=451 4.4.0 Security status IllegalMessage]"]),
+      matches: [
+        "LED=450 4.4.317 Cannot connect to remote server [Message=451 4.4.0 Security status IllegalMessage]"
+      ]),
 
     // T05: protocol version.
     FailureRule(
@@ -336,7 +346,8 @@ public enum FailureRules {
     // when no verification line was logged: a trusted chain that still failed the
     // match is a name mismatch; an untrusted one is a trust failure.
     FailureRule(
-      "t09.postfix.trusted-not-verified", .t09, #"(?<![A-Za-z])Trusted TLS connection (?:established|reused)"#,
+      "t09.postfix.trusted-not-verified", .t09,
+      #"(?<![A-Za-z])Trusted TLS connection (?:established|reused)"#,
       caseless: false, confidence: .medium,
       matches: [
         "Trusted TLS connection established to h54.d86.example.com[192.0.2.101]:25: TLSv1.2 with cipher ECDHE-RSA-AES256-GCM-SHA384 (256/256 bits)"
@@ -345,7 +356,8 @@ public enum FailureRules {
         "Untrusted TLS connection established to h5.d8.example.com[192.0.2.86]:25: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)"
       ]),
     FailureRule(
-      "t10.postfix.untrusted-not-verified", .t10, #"Untrusted TLS connection (?:established|reused)"#,
+      "t10.postfix.untrusted-not-verified", .t10,
+      #"Untrusted TLS connection (?:established|reused)"#,
       caseless: false, confidence: .medium,
       matches: [
         "Untrusted TLS connection established to h5.d8.example.com[192.0.2.86]:25: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits) key-exchange X25519 server-signature ECDSA (P-256) server-digest SHA256"
@@ -467,7 +479,9 @@ public enum FailureRules {
       nextStep:
         "The receiver is slowing down how much we send; retries go on automatically. If it "
         + "lasts for a day, our mail team should look at our sending volume.",
-      matches: ["host mx.example.net[192.0.2.10] said: 421 4.7.0 Too many connections from your IP, try again later (in reply to end of DATA command)"]),
+      matches: [
+        "host mx.example.net[192.0.2.10] said: 421 4.7.0 Too many connections from your IP, try again later (in reply to end of DATA command)"
+      ]),
     FailureRule(
       "nontls.content", .nonTLS,
       #"message (?:size|too big|too large)|(?<![\w.])5\.3\.4(?!\d)|(?<![\w.])5\.2\.3(?!\d)|virus|content rejected"#,
@@ -476,7 +490,9 @@ public enum FailureRules {
       nextStep:
         "The message itself was refused (too large or its content). Tell the sender to send "
         + "it smaller or in another form.",
-      matches: ["host mx.example.net[192.0.2.10] said: 552 5.3.4 Message size exceeds fixed limit (in reply to end of DATA command)"]),
+      matches: [
+        "host mx.example.net[192.0.2.10] said: 552 5.3.4 Message size exceeds fixed limit (in reply to end of DATA command)"
+      ]),
     FailureRule(
       "nontls.unreachable", .nonTLS,
       #"Connection (?:timed out|refused)|No route to host|Network is unreachable|(?<![\w.])4\.4\.1(?!\d)|(?<![\w.])[45]\.4\.31[56](?!\d)|Winsock error|Cannot establish session|defer \((?:101|110|111|113|146)\)|SMTP timeout|timed out while (?!receiving the STARTTLS)|lost connection with \S+ while (?!receiving the STARTTLS)|Remote host closed connection|refused to talk to me"#,
@@ -492,7 +508,9 @@ public enum FailureRules {
         "defer (110): Connection timed out",
         "'450 4.4.317 Cannot establish session with remote server [Message=Failed to connect. Winsock error code: 995, Win32 error code: 995] [LastAttemptedServerName=198.51.100.85] [LastAttemptedIP=198.51.100.85:25] [SmtpSecurity=-2;-2] [BL02EPF00046C14.namprd07.prod.outlook.com 2026-07-07T15:48:53.514Z 08DED27250BC5691](Failed to connect. Winsock error code: 995, Win32 error code: 995)'",
       ],
-      nonMatches: ["lost connection with mx.example.net[192.0.2.10] while receiving the STARTTLS response"]),
+      nonMatches: [
+        "lost connection with mx.example.net[192.0.2.10] while receiving the STARTTLS response"
+      ]),
     FailureRule(
       "nontls.expired", .nonTLS,
       #"retry timeout exceeded|retry time not (?:yet )?reached|message expired|queue expired|(?<![\w.])[45]\.4\.7(?!\d)"#,

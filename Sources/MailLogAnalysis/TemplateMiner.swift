@@ -72,7 +72,8 @@ public final class TemplateMiner {
     // Texts that name different status or OpenSSL codes never share a template,
     // however many other words they share.
     var partition = callerPartition
-    let codes = TemplateMiner.codePattern.map { $0.allMatches(in: masked).compactMap { $0[0] } } ?? []
+    let codes =
+      TemplateMiner.codePattern.map { $0.allMatches(in: masked).compactMap { $0[0] } } ?? []
     if !codes.isEmpty { partition += "|" + Set(codes).sorted().joined(separator: ",") }
     var tokens = masked.split(separator: " ").map(String.init)
     if tokens.count > config.maxTokens { tokens.removeLast(tokens.count - config.maxTokens) }
@@ -111,7 +112,9 @@ public final class TemplateMiner {
 
   private func leaf(for tokens: [String], partition: String) -> Node {
     let root: Node
-    if let r = roots[partition] { root = r } else {
+    if let r = roots[partition] {
+      root = r
+    } else {
       root = Node()
       roots[partition] = root
     }
@@ -168,7 +171,10 @@ public final class TemplateMiner {
   static let masks: [(Regex, String)] = {
     let table: [(String, String, Bool)] = [
       // Microsoft `[SERVER 2024-02-07T06:05:06.240Z 08DC26C880F9AD9D]` and `[X.prod.outlook.com]`.
-      (#"\[[A-Za-z0-9][A-Za-z0-9.\-]* \d{4}-\d\d-\d\dT[\d:.]+Z(?: [0-9A-Fa-f]{16})?\]"#, "<MSFTID>", false),
+      (
+        #"\[[A-Za-z0-9][A-Za-z0-9.\-]* \d{4}-\d\d-\d\dT[\d:.]+Z(?: [0-9A-Fa-f]{16})?\]"#,
+        "<MSFTID>", false
+      ),
       (#"\[[A-Za-z0-9]+(?:\.[A-Za-z0-9\-]+)*\.outlook\.com\]"#, "<MSFTID>", true),
       (#"\b[0-9a-z]{6,}(?:\.\d+)? - gsmtp\b"#, "<ID> - gsmtp", false),
       (#"\b(?:https?|ftp)://[^\s)>\]'"]+"#, "<URL>", true),
@@ -176,15 +182,30 @@ public final class TemplateMiner {
       (#"\b\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d\d(?::\d\d)?(?: [AP]M)?"#, "<TS>", false),
       (#"\b\d{4}/\d{1,2}/\d{1,2}\b"#, "<TS>", false),
       (#"(?<![:\w])\d{1,2}:\d\d:\d\d(?:\.\d+)?(?: [AP]M)?(?![:\w])"#, "<TS>", false),
-      (#"(?:/(?:C|ST|L|O|OU|CN|emailAddress|DC|serialNumber|street|postalCode)=[^/"\]]*)+"#, "<DN>", false),
+      (
+        #"(?:/(?:C|ST|L|O|OU|CN|emailAddress|DC|serialNumber|street|postalCode)=[^/"\]]*)+"#,
+        "<DN>", false
+      ),
       (#"\bCN=[^\s,\]"]+"#, "<DN>", false),
-      (#"\b[0-9A-Za-z]{6}-(?:[0-9A-Za-z]{6}-[0-9A-Za-z]{2}|[0-9A-Za-z]{11}-[0-9A-Za-z]{4})\b"#, "<QID>", false),
+      (
+        #"\b[0-9A-Za-z]{6}-(?:[0-9A-Za-z]{6}-[0-9A-Za-z]{2}|[0-9A-Za-z]{11}-[0-9A-Za-z]{4})\b"#,
+        "<QID>", false
+      ),
       (#"(?<=queued as )[0-9A-Za-z]+"#, "<QID>", true),
-      (#"<?[A-Za-z0-9._%+=/'!#$&*?^{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.\-]*[A-Za-z0-9])?>?"#, "<EMAIL>", false),
+      (
+        #"<?[A-Za-z0-9._%+=/'!#$&*?^{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.\-]*[A-Za-z0-9])?>?"#,
+        "<EMAIL>", false
+      ),
       (#"\b(?:[0-9A-Fa-f]{16}|[0-9A-Fa-f]{32,64})\b"#, "<HEX>", false),
-      (#"(?:(?<=IPv6:)|(?<![0-9A-Za-z:.]))(?:[0-9A-Fa-f]{1,4}:){1,7}(?::|(?::[0-9A-Fa-f]{1,4}){1,7}|[0-9A-Fa-f]{1,4})(?![0-9A-Za-z:])"#, "<IP>", false),
+      (
+        #"(?:(?<=IPv6:)|(?<![0-9A-Za-z:.]))(?:[0-9A-Fa-f]{1,4}:){1,7}(?::|(?::[0-9A-Fa-f]{1,4}){1,7}|[0-9A-Fa-f]{1,4})(?![0-9A-Za-z:])"#,
+        "<IP>", false
+      ),
       (#"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.]?\d)"#, "<IP>", false),
-      (#"(?<![\w.\-@])(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9\-]{0,61}[A-Za-z](?![\w\-])(?!\.\w)"#, "<HOST>", false),
+      (
+        #"(?<![\w.\-@])(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9\-]{0,61}[A-Za-z](?![\w\-])(?!\.\w)"#,
+        "<HOST>", false
+      ),
       (#"(?<![\w<])(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z0-9]{10,}(?![\w>])"#, "<ID>", false),
       (#"(?<![\w.:\-<])(?<!defer \()(?![2-5]\d\d(?!\d))\d+(?![\w.\->])"#, "<NUM>", false),
       (#"\s+"#, " ", false),

@@ -79,10 +79,12 @@ public enum BouncesRender {
         out += "\(indent)Senders: \(names(c.senders, c.senderList, options.listNames))\n"
       }
       if c.remoteHosts > 0 {
-        out += "\(indent)Remote hosts: \(names(c.remoteHosts, c.remoteHostList, options.listNames))\n"
+        out +=
+          "\(indent)Remote hosts: \(names(c.remoteHosts, c.remoteHostList, options.listNames))\n"
       }
       if let f = c.firstSeen, let l = c.lastSeen {
-        out += "\(indent)Seen: \(clock.iso8601(f))" + (l > f ? " to \(clock.iso8601(l))" : "") + "\n"
+        out +=
+          "\(indent)Seen: \(clock.iso8601(f))" + (l > f ? " to \(clock.iso8601(l))" : "") + "\n"
       }
       if let t = c.template { out += "\(indent)Template: \(Escape.terminal(t))\n" }
       out += "\(indent)Next step: \(Escape.terminal(c.nextStep))\n"

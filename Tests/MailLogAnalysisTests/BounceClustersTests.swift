@@ -83,7 +83,9 @@ final class BounceClustersTests: XCTestCase {
   /// T08 and T01 (the recipient's IT) split per domain; distinct causes never merge.
   func testSplitByDomainOnlyWhereTheContactDiffers() {
     let clusters = BounceClusters()
-    let domains = ["harborglacier.example.com", "anchorkestrel.example.org", "thistlemarble.example.net"]
+    let domains = [
+      "harborglacier.example.com", "anchorkestrel.example.org", "thistlemarble.example.net",
+    ]
     for (i, d) in domains.enumerated() {
       clusters.consume(
         failure(
@@ -140,7 +142,8 @@ final class BounceClustersTests: XCTestCase {
         failure(
           "Q-\(d)", "x@\(d)", .deferred, "Server certificate not verified",
           detail:
-            "certificate verification failed for mx.\(d)[192.0.2.81]:25: untrusted issuer /C=US/O=DigiCert Inc/OU=www.digicert.com/CN=DigiCert Global Root CA"))
+            "certificate verification failed for mx.\(d)[192.0.2.81]:25: untrusted issuer /C=US/O=DigiCert Inc/OU=www.digicert.com/CN=DigiCert Global Root CA"
+        ))
     }
     let s = clusters.summary()
     XCTAssertEqual(s.clusters.count, 1)
@@ -155,22 +158,27 @@ final class BounceClustersTests: XCTestCase {
     let clusters = BounceClusters()
     let version =
       "warning: TLS library problem: error:0A00010B:SSL routines::wrong version number:../ssl/record/ssl3_record.c:354:"
-    clusters.consume(attempt("48749107A597", "Cannot start TLS: handshake failure", detail: version))
-    clusters.consume(attempt("48749107A597", "Cannot start TLS: handshake failure", detail: version))
+    clusters.consume(
+      attempt("48749107A597", "Cannot start TLS: handshake failure", detail: version))
+    clusters.consume(
+      attempt("48749107A597", "Cannot start TLS: handshake failure", detail: version))
     clusters.consume(
       failure(
         "48749107A597", "victor.torres@pioneer.osprey.example.net", .deferred,
         "Cannot start TLS: handshake failure", detail: version, dsn: "4.7.5"))
     // An attempt that names its domain, with no result at all.
     clusters.consume(
-      attempt(nil, "Cannot start TLS: handshake failure", detail: version, domain: "lagoon-indigo.example.com"))
+      attempt(
+        nil, "Cannot start TLS: handshake failure", detail: version,
+        domain: "lagoon-indigo.example.com"))
     // An attempt whose message is never seen again: unknown domain.
     clusters.consume(attempt("AAAA1111", "Cannot start TLS: handshake failure", detail: version))
     // A greylisting try on one MX before the message went out through another.
     clusters.consume(
       attempt(
         "A17F830001CA",
-        "host mailin5.zih.recipient.relay.example.com[192.0.2.4] said: 451-You have been greylisted. (in reply to RCPT TO command)"))
+        "host mailin5.zih.recipient.relay.example.com[192.0.2.4] said: 451-You have been greylisted. (in reply to RCPT TO command)"
+      ))
     clusters.consume(
       .delivery(
         DeliveryEvent(
@@ -222,7 +230,8 @@ final class BounceClustersTests: XCTestCase {
     XCTAssertEqual(unknown.confidence, .low)
     XCTAssertEqual(
       unknown.template,
-      "host <HOST>[<IP>] said: 450 4.7.1 temporarily suspended, please try again later. (in reply to RCPT TO command)")
+      "host <HOST>[<IP>] said: 450 4.7.1 temporarily suspended, please try again later. (in reply to RCPT TO command)"
+    )
     let users = s.clusters.first { $0.rules == ["nontls.recipient-unknown"] }!
     XCTAssertEqual(users.count, 2)
     XCTAssertNil(users.template)
@@ -235,8 +244,10 @@ final class BounceClustersTests: XCTestCase {
   func testNDRsAndSentAreNotFailures() {
     let clusters = BounceClusters()
     let origin = Origin(input: 0, logHost: "mail", mta: .postfix)
-    clusters.consume(.ndr(NDREvent(origin: origin, time: t0, originalID: "A886439950BB", ndrID: "6A7BE39731D0")))
-    clusters.consume(.ndr(NDREvent(origin: origin, time: t0, originalID: "63ECA217D", ndrID: "E90271593")))
+    clusters.consume(
+      .ndr(NDREvent(origin: origin, time: t0, originalID: "A886439950BB", ndrID: "6A7BE39731D0")))
+    clusters.consume(
+      .ndr(NDREvent(origin: origin, time: t0, originalID: "63ECA217D", ndrID: "E90271593")))
     clusters.consume(.time(t0))
     let s = clusters.summary()
     XCTAssertEqual(s.ndrs, 2)
@@ -274,7 +285,8 @@ final class BounceClustersTests: XCTestCase {
     XCTAssertEqual(c.domains, 50)
     XCTAssertEqual(c.senders, 7)
     XCTAssertEqual(c.remoteHosts, 50)
-    XCTAssertEqual(c.recipientList, ["user0@d0.example.com", "user1@d1.example.com", "user2@d2.example.com"])
+    XCTAssertEqual(
+      c.recipientList, ["user0@d0.example.com", "user1@d1.example.com", "user2@d2.example.com"])
     XCTAssertEqual(c.senderList.count, 3)
   }
 
@@ -285,7 +297,11 @@ final class BounceClustersTests: XCTestCase {
         "1CD9A1397CFF", "gil22@clover-river.example.com", .deferred,
         "TLS is required, but was not offered by host mail.clover-river.example.com[203.0.113.110]",
         dsn: "4.7.4", sender: "uma.varga@ourmail.example.org"))
-    clusters.consume(.ndr(NDREvent(origin: Origin(input: 0, logHost: "mail", mta: .postfix), time: nil, originalID: "x", ndrID: "y")))
+    clusters.consume(
+      .ndr(
+        NDREvent(
+          origin: Origin(input: 0, logHost: "mail", mta: .postfix), time: nil, originalID: "x",
+          ndrID: "y")))
     let json = clusters.json(clock: LocalClock(utc: true))
     XCTAssertEqual(json["total"], .int(1))
     XCTAssertEqual(json["by_status"], .object([("deferred", .int(1)), ("bounced", .int(0))]))

@@ -56,7 +56,11 @@ final class BouncesRenderTests: XCTestCase {
         "1CD9A1397CFF", "gil22@clover-river.example.com", .deferred,
         "TLS is required, but was not offered by host mail.clover-river.example.com[203.0.113.110]",
         line: "L1", at: t0, sender: "uma.varga@ourmail.example.org"))
-    clusters.consume(.ndr(NDREvent(origin: Origin(input: 0, logHost: "mail", mta: .postfix), time: nil, originalID: "a", ndrID: "b")))
+    clusters.consume(
+      .ndr(
+        NDREvent(
+          origin: Origin(input: 0, logHost: "mail", mta: .postfix), time: nil, originalID: "a",
+          ndrID: "b")))
     let text = BouncesRender.text(clusters.summary(), clock: clock)
     let next = FailureCategory.t01.info.nextStep
     XCTAssertEqual(
@@ -85,7 +89,8 @@ final class BouncesRenderTests: XCTestCase {
     XCTAssertFalse(text.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 })
     XCTAssertTrue(text.contains("Example: =cmd|' /C calc'!A0 \\x1B[31mred"))
     XCTAssertTrue(text.contains("Recipients: 1 (gil22@clover-river.example.com)"))
-    XCTAssertTrue(text.contains("Template: host <HOST>[<IP>] said: 550 =HYPERLINK(\"<URL>\") \\x1B[2J\\x1B]"))
+    XCTAssertTrue(
+      text.contains("Template: host <HOST>[<IP>] said: 550 =HYPERLINK(\"<URL>\") \\x1B[2J\\x1B]"))
     // Without --all the non-TLS cluster is only counted.
     let short = BouncesRender.text(sample(), clock: clock)
     XCTAssertTrue(short.contains("Caused by TLS: 2; not TLS: 1 in 1 cluster (shown with --all)"))
@@ -98,7 +103,9 @@ final class BouncesRenderTests: XCTestCase {
     var options = BouncesRender.TextOptions()
     options.showNonTLS = true
     options.maxClusters = 1
-    XCTAssertTrue(BouncesRender.text(sample(), clock: clock, options: options).hasSuffix("\n1 more cluster not shown.\n"))
+    XCTAssertTrue(
+      BouncesRender.text(sample(), clock: clock, options: options).hasSuffix(
+        "\n1 more cluster not shown.\n"))
   }
 
   /// Minimal RFC 4180 reader for the test: fields, quotes, doubled quotes, CRLF.
@@ -111,15 +118,29 @@ final class BouncesRenderTests: XCTestCase {
     while let c = it.popFirst() {
       if quoted {
         if c == "\"" {
-          if it.first == "\"" { field.unicodeScalars.append("\""); it.removeFirst() } else { quoted = false }
-        } else { field.unicodeScalars.append(c) }
+          if it.first == "\"" {
+            field.unicodeScalars.append("\"")
+            it.removeFirst()
+          } else {
+            quoted = false
+          }
+        } else {
+          field.unicodeScalars.append(c)
+        }
       } else if c == "\"" {
         quoted = true
       } else if c == "," {
-        row.append(field); field = ""
+        row.append(field)
+        field = ""
       } else if c == "\r" && it.first == "\n" {
-        it.removeFirst(); row.append(field); rows.append(row); row = []; field = ""
-      } else { field.unicodeScalars.append(c) }
+        it.removeFirst()
+        row.append(field)
+        rows.append(row)
+        row = []
+        field = ""
+      } else {
+        field.unicodeScalars.append(c)
+      }
     }
     return rows
   }
@@ -134,7 +155,8 @@ final class BouncesRenderTests: XCTestCase {
       XCTAssertEqual(row.count, BouncesRender.csvColumns.count)
       for cell in row {
         if let first = cell.unicodeScalars.first {
-          XCTAssertFalse(["=", "+", "-", "@"].contains(first), "cell starts with a formula sign: \(cell)")
+          XCTAssertFalse(
+            ["=", "+", "-", "@"].contains(first), "cell starts with a formula sign: \(cell)")
         }
       }
     }

@@ -12,9 +12,7 @@ import XCTest
 @testable import MailLogAnalysis
 
 final class CorpusFailureTests: XCTestCase {
-  static let corpus = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().appendingPathComponent("shared/corpus")
+  static let corpus = SharedFolder.url("corpus")
 
   private func lines(_ name: String) throws -> [String] {
     let url = CorpusFailureTests.corpus.appendingPathComponent(name)
@@ -94,7 +92,8 @@ final class CorpusFailureTests: XCTestCase {
       "1pfdJV-004eVE-9X zeus@example.org": (.nonTLS, "nontls.unreachable"),
       "1tixMn-00000000C5j-1wRa test@ru.example.net": (.nonTLS, "nontls.local-delivery"),
     ]
-    let flag = try MailLogKit.Regex(#"(?:^|\s)([0-9A-Za-z]{6}-[0-9A-Za-z-]+) (?:==|\*\*) (\S+) (.*)$"#)
+    let flag = try MailLogKit.Regex(
+      #"(?:^|\s)([0-9A-Za-z]{6}-[0-9A-Za-z-]+) (?:==|\*\*) (\S+) (.*)$"#)
     var seen = 0
     for line in try lines("exim-lines.log") {
       guard let m = flag.firstMatch(in: line) else { continue }

@@ -10,15 +10,13 @@
 import Foundation
 import MailLogKit
 import MailLogModel
-import XCTest
 import MailLogReport
+import XCTest
 
 @testable import MailLogAnalysis
 
 final class EvalFailureTests: XCTestCase {
-  static let evalDir: URL = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().appendingPathComponent("shared/eval-public")
+  static let evalDir = SharedFolder.url("eval-public")
 
   private func load(_ name: String) throws -> (lines: [String], truth: [String: Any]) {
     let dir = EvalFailureTests.evalDir.appendingPathComponent(name)
@@ -29,7 +27,10 @@ final class EvalFailureTests: XCTestCase {
     let truth = try JSONSerialization.jsonObject(with: Data(contentsOf: truthURL)) as! [String: Any]
     let input = try ByteInput(path: dir.appendingPathComponent("input.log.gz").path)
     var lines: [String] = []
-    LineReader(input: input).forEachLine { lines.append($0.string); return true }
+    LineReader(input: input).forEachLine {
+      lines.append($0.string)
+      return true
+    }
     return (lines, truth)
   }
 
@@ -50,12 +51,17 @@ final class EvalFailureTests: XCTestCase {
       if case .delivery(let d) = event {
         let c = FailureClassifier.classify(
           reason: d.reason ?? "", detail: d.detail, dsn: d.dsn, mta: mta)
-        failures.append(Failure(id: d.messageID, recipient: d.recipient, status: d.status, category: c.category))
+        failures.append(
+          Failure(id: d.messageID, recipient: d.recipient, status: d.status, category: c.category))
       }
     }
     let expected = truth["failures"] as! [String: Any]
     let summary = clusters.summary()
-    if ProcessInfo.processInfo.environment["SHOWTEXT"] != nil { var o = BouncesRender.TextOptions(); o.showNonTLS = true; print(BouncesRender.text(summary, clock: LocalClock(utc: true), options: o)) }
+    if ProcessInfo.processInfo.environment["SHOWTEXT"] != nil {
+      var o = BouncesRender.TextOptions()
+      o.showNonTLS = true
+      print(BouncesRender.text(summary, clock: LocalClock(utc: true), options: o))
+    }
     XCTAssertEqual(summary.total, expected["total"] as? Int)
     let byStatus = expected["by_status"] as! [String: Int]
     XCTAssertEqual(summary.deferred, byStatus["deferred"] ?? 0)
@@ -82,17 +88,24 @@ final class EvalFailureTests: XCTestCase {
 
   func testPostfixEval() throws {
     let (lines, truth) = try load("postfix-3000")
-    let prefix = try MailLogKit.Regex(#"^\w{3} +\d+ [\d:]+ (\S+) ([^/\s]+)/([\w/-]+)\[(\d+)\]: (.*)$"#)
+    let prefix = try MailLogKit.Regex(
+      #"^\w{3} +\d+ [\d:]+ (\S+) ([^/\s]+)/([\w/-]+)\[(\d+)\]: (.*)$"#)
     let result = try MailLogKit.Regex(
-      #"^([0-9A-Za-z]+): to=<([^>]*)>, .*?relay=([^,]+), .*dsn=([\d.]+), status=(deferred|bounced) \((.*)\)$"#)
-    let ndr = try MailLogKit.Regex(#"^([0-9A-Za-z]+): sender non-delivery notification: ([0-9A-Za-z]+)"#)
+      #"^([0-9A-Za-z]+): to=<([^>]*)>, .*?relay=([^,]+), .*dsn=([\d.]+), status=(deferred|bounced) \((.*)\)$"#
+    )
+    let ndr = try MailLogKit.Regex(
+      #"^([0-9A-Za-z]+): sender non-delivery notification: ([0-9A-Za-z]+)"#)
     var detailByPid: [String: String] = [:]
     var detailByReason: [String: String] = [:]
     var events: [MailEvent] = []
     let suspended = "delivery temporarily suspended: "
     for line in lines {
       guard let m = prefix.firstMatch(in: line) else { continue }
-      let host = m[1]!, instance = m[2]!, daemon = m[3]!, pid = m[4]!, msg = m[5]!
+      let host = m[1]!
+      let instance = m[2]!
+      let daemon = m[3]!
+      let pid = m[4]!
+      let msg = m[5]!
       let origin = Origin(input: 0, logHost: host, mta: .postfix)
       let pidKey = "\(host)|\(instance)|\(pid)"
       if daemon == "smtp"
@@ -147,7 +160,9 @@ final class EvalFailureTests: XCTestCase {
       } else if let n = ndr.firstMatch(in: line) {
         events.append(.ndr(NDREvent(origin: origin, time: nil, originalID: n[2]!, ndrID: n[1]!)))
       } else if let f = flag.firstMatch(in: line) {
-        let id = f[1]!, rcpt = f[3]!, rest = f[4]!
+        let id = f[1]!
+        let rcpt = f[3]!
+        let rest = f[4]!
         let ip = hostIP.firstMatch(in: rest)?[1] ?? ""
         events.append(
           .delivery(

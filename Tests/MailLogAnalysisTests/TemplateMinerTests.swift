@@ -13,31 +13,55 @@ final class TemplateMinerTests: XCTestCase {
 
   func testMaskingRealTexts() {
     let cases: [(String, String)] = [
-      ("host mx2.hoster3.example.net[2001:db8:5::14] said: 450 4.2.0 <contact@apexclover.example.org>: Recipient address rejected: Greylisted, see http://postgrey.hoster3.example.net/help/apexclover.example.org.html (in reply to RCPT TO command)",
-       "host <HOST>[<IP>] said: 450 4.2.0 <EMAIL>: Recipient address rejected: Greylisted, see <URL> (in reply to RCPT TO command)"),
-      ("lost connection with mail.glacier-willow.example.com[203.0.113.43] while sending message body",
-       "lost connection with <HOST>[<IP>] while sending message body"),
-      ("host mx.example.com[192.0.2.4] said: 550 5.5.0 Requested action not taken: mailbox unavailable. [AM7PR02MB1234.eurprd02.prod.outlook.com 2025-03-01T10:00:00.000Z 08DDEE20AE03E0F8] (in reply to RCPT TO command)",
-       "host <HOST>[<IP>] said: 550 5.5.0 Requested action not taken: mailbox unavailable. <MSFTID> (in reply to RCPT TO command)"),
-      ("SMTP error from remote mail server after MAIL FROM:<rosa@ourmail.example.org> SIZE=61337: 550 5.7.1 Service unavailable; client [192.0.2.1] blocked using zen.spamhaus.example.org",
-       "SMTP error from remote mail server after MAIL FROM:<EMAIL> SIZE=<NUM>: 550 5.7.1 Service unavailable; client [<IP>] blocked using <HOST>"),
-      ("host mx.example.com[192.0.2.4] said: 550-5.1.1 The email account that you tried to reach does not exist. Learn more at 550 5.1.1  https://support.google.com/mail/?p=NoSuchUser e49797d935 - gsmtp (in reply to RCPT TO command)",
-       "host <HOST>[<IP>] said: 550-5.1.1 The email account that you tried to reach does not exist. Learn more at 550 5.1.1 <URL> <ID> - gsmtp (in reply to RCPT TO command)"),
-      ("certificate verification failed for mail.example.com[192.0.2.52]:25: untrusted issuer /C=de/L=XXX/O=XXX GmbH/CN=XX XX XXX CA/emailAddress=XX@XX",
-       "certificate verification failed for <HOST>[<IP>]:25: untrusted issuer <DN>"),
-      ("1vF4Yr-00000000Dtx-2grP [203.0.113.159] SSL verify error: depth=0 error=self-signed certificate cert=/CN=mx.jaspertopaz.example.net",
-       "<QID> [<IP>] SSL verify error: depth=<NUM> error=self-signed certificate cert=<DN>"),
-      ("454 454 TLS missing certificate: error:0200100D:system library:fopen:Permission denied (#4.3.0) (state 9).",
-       "454 454 TLS missing certificate: error:0200100D:system library:fopen:Permission denied (#4.3.0) (state <NUM>)."),
-      ("defer (-37) H=mx.example.net [192.0.2.5]: TLS session: (SSL_connect): error:0A000126:SSL routines::unexpected eof while reading",
-       "defer (-37) H=<HOST> [<IP>]: TLS session: (SSL_connect): error:0A000126:SSL routines::unexpected eof while reading"),
+      (
+        "host mx2.hoster3.example.net[2001:db8:5::14] said: 450 4.2.0 <contact@apexclover.example.org>: Recipient address rejected: Greylisted, see http://postgrey.hoster3.example.net/help/apexclover.example.org.html (in reply to RCPT TO command)",
+        "host <HOST>[<IP>] said: 450 4.2.0 <EMAIL>: Recipient address rejected: Greylisted, see <URL> (in reply to RCPT TO command)"
+      ),
+      (
+        "lost connection with mail.glacier-willow.example.com[203.0.113.43] while sending message body",
+        "lost connection with <HOST>[<IP>] while sending message body"
+      ),
+      (
+        "host mx.example.com[192.0.2.4] said: 550 5.5.0 Requested action not taken: mailbox unavailable. [AM7PR02MB1234.eurprd02.prod.outlook.com 2025-03-01T10:00:00.000Z 08DDEE20AE03E0F8] (in reply to RCPT TO command)",
+        "host <HOST>[<IP>] said: 550 5.5.0 Requested action not taken: mailbox unavailable. <MSFTID> (in reply to RCPT TO command)"
+      ),
+      (
+        "SMTP error from remote mail server after MAIL FROM:<rosa@ourmail.example.org> SIZE=61337: 550 5.7.1 Service unavailable; client [192.0.2.1] blocked using zen.spamhaus.example.org",
+        "SMTP error from remote mail server after MAIL FROM:<EMAIL> SIZE=<NUM>: 550 5.7.1 Service unavailable; client [<IP>] blocked using <HOST>"
+      ),
+      (
+        "host mx.example.com[192.0.2.4] said: 550-5.1.1 The email account that you tried to reach does not exist. Learn more at 550 5.1.1  https://support.google.com/mail/?p=NoSuchUser e49797d935 - gsmtp (in reply to RCPT TO command)",
+        "host <HOST>[<IP>] said: 550-5.1.1 The email account that you tried to reach does not exist. Learn more at 550 5.1.1 <URL> <ID> - gsmtp (in reply to RCPT TO command)"
+      ),
+      (
+        "certificate verification failed for mail.example.com[192.0.2.52]:25: untrusted issuer /C=de/L=XXX/O=XXX GmbH/CN=XX XX XXX CA/emailAddress=XX@XX",
+        "certificate verification failed for <HOST>[<IP>]:25: untrusted issuer <DN>"
+      ),
+      (
+        "1vF4Yr-00000000Dtx-2grP [203.0.113.159] SSL verify error: depth=0 error=self-signed certificate cert=/CN=mx.jaspertopaz.example.net",
+        "<QID> [<IP>] SSL verify error: depth=<NUM> error=self-signed certificate cert=<DN>"
+      ),
+      (
+        "454 454 TLS missing certificate: error:0200100D:system library:fopen:Permission denied (#4.3.0) (state 9).",
+        "454 454 TLS missing certificate: error:0200100D:system library:fopen:Permission denied (#4.3.0) (state <NUM>)."
+      ),
+      (
+        "defer (-37) H=mx.example.net [192.0.2.5]: TLS session: (SSL_connect): error:0A000126:SSL routines::unexpected eof while reading",
+        "defer (-37) H=<HOST> [<IP>]: TLS session: (SSL_connect): error:0A000126:SSL routines::unexpected eof while reading"
+      ),
       ("defer (110): Connection timed out", "defer (110): Connection timed out"),
-      ("451 DT:SPM 163 mx40,WsCowAAnEhlCoEVa5GjcAA--.20089S3 1514512452, please try again 15min later",
-       "451 DT:SPM <NUM> mx40,<ID>--.20089S3 <NUM>, please try again 15min later"),
-      ("[<LRI-2019/11/4 13:31:03>; <led-451 4.4.0 Primary target IP address responded with: \"454 4.7.0 Temporary authentication failure.\"",
-       "[<LRI-<TS> <TS>>; <led-451 4.4.0 Primary target IP address responded with: \"454 4.7.0 Temporary authentication failure.\""),
-      ("Server at example.org (203.0.113.148) returned '450 4.4.317 Cannot connect to remote server [LastAttemptedIP=203.0.113.148:25] [IPv6:2001:db8::1]'",
-       "Server at <HOST> (<IP>) returned '450 4.4.317 Cannot connect to remote server [LastAttemptedIP=<IP>:25] [IPv6:<IP>]'"),
+      (
+        "451 DT:SPM 163 mx40,WsCowAAnEhlCoEVa5GjcAA--.20089S3 1514512452, please try again 15min later",
+        "451 DT:SPM <NUM> mx40,<ID>--.20089S3 <NUM>, please try again 15min later"
+      ),
+      (
+        "[<LRI-2019/11/4 13:31:03>; <led-451 4.4.0 Primary target IP address responded with: \"454 4.7.0 Temporary authentication failure.\"",
+        "[<LRI-<TS> <TS>>; <led-451 4.4.0 Primary target IP address responded with: \"454 4.7.0 Temporary authentication failure.\""
+      ),
+      (
+        "Server at example.org (203.0.113.148) returned '450 4.4.317 Cannot connect to remote server [LastAttemptedIP=203.0.113.148:25] [IPv6:2001:db8::1]'",
+        "Server at <HOST> (<IP>) returned '450 4.4.317 Cannot connect to remote server [LastAttemptedIP=<IP>:25] [IPv6:<IP>]'"
+      ),
     ]
     for (input, expected) in cases {
       XCTAssertEqual(TemplateMiner.mask(input), expected, input)
@@ -60,7 +84,8 @@ final class TemplateMinerTests: XCTestCase {
     XCTAssertEqual(miner.count(a), 2)
     XCTAssertEqual(
       miner.template(a),
-      "host <HOST>[<IP>] said: 550 5.1.1 <EMAIL>: Recipient address rejected: User unknown in virtual mailbox table (in reply to RCPT TO command)")
+      "host <HOST>[<IP>] said: 550 5.1.1 <EMAIL>: Recipient address rejected: User unknown in virtual mailbox table (in reply to RCPT TO command)"
+    )
     // A differing word widens the template to a wildcard.
     let c = miner.add(
       "host mx.c.example.com[192.0.2.3] said: 550 5.1.1 <c@c.example.com>: Recipient address rejected: User unknown in local recipient table (in reply to RCPT TO command)",
@@ -68,7 +93,8 @@ final class TemplateMinerTests: XCTestCase {
     XCTAssertEqual(c, a)
     XCTAssertEqual(
       miner.template(a),
-      "host <HOST>[<IP>] said: 550 5.1.1 <EMAIL>: Recipient address rejected: User unknown in <*> <*> table (in reply to RCPT TO command)")
+      "host <HOST>[<IP>] said: 550 5.1.1 <EMAIL>: Recipient address rejected: User unknown in <*> <*> table (in reply to RCPT TO command)"
+    )
   }
 
   func testDifferentCausesStayApart() {
