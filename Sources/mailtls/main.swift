@@ -13,6 +13,7 @@ PartnerFeature.register()
 
 let commands: [Command] = [
   ReportCommand.command,
+  BouncesCommand.command,
   PartnerCommands.readiness, PartnerCommands.policy, PartnerCommands.poster,
 ]
 
