@@ -116,10 +116,12 @@ public enum HistoryPlan {
         d.reason = "the --until time is inside this day"
       } else if first > start && since != start {
         d.stored = false
-        d.reason = "the input starts inside this day, at \(clock.iso8601(first)) (give the older rotated log too, or --since \(day) to store it anyway)"
+        d.reason =
+          "the input starts inside this day, at \(clock.iso8601(first)) (give the older rotated log too, or --since \(day) to store it anyway)"
       } else if last < end && until != end {
         d.stored = false
-        d.reason = "the input ends inside this day, at \(clock.iso8601(last)) (give --until \(day.next) to store it anyway)"
+        d.reason =
+          "the input ends inside this day, at \(clock.iso8601(last)) (give --until \(day.next) to store it anyway)"
       }
       if d.stored {
         if first > start { d.inputFrom = first }
@@ -151,7 +153,8 @@ public struct StoredCounts: Equatable, Sendable {
   }
 
   public static func + (a: StoredCounts, b: StoredCounts) -> StoredCounts {
-    StoredCounts(tls: a.tls + b.tls, plaintext: a.plaintext + b.plaintext, unknown: a.unknown + b.unknown)
+    StoredCounts(
+      tls: a.tls + b.tls, plaintext: a.plaintext + b.plaintext, unknown: a.unknown + b.unknown)
   }
 }
 
@@ -209,12 +212,20 @@ public final class HistoryStore {
           return (k, v)
         }, uniquingKeysWith: { a, _ in a })
       if let v = meta["schema_version"], v != HistoryStore.schemaVersion {
-        throw HistoryError(description: "\(path) has history schema \(v); this mailtls reads schema \(HistoryStore.schemaVersion)")
+        throw HistoryError(
+          description:
+            "\(path) has history schema \(v); this mailtls reads schema \(HistoryStore.schemaVersion)"
+        )
       }
       if let z = meta["zone"], z != zone {
-        throw HistoryError(description: "\(path) keeps \(z == "utc" ? "UTC" : "local-time") days; run \(z == "utc" ? "with" : "without") --utc, or use another --db")
+        throw HistoryError(
+          description:
+            "\(path) keeps \(z == "utc" ? "UTC" : "local-time") days; run \(z == "utc" ? "with" : "without") --utc, or use another --db"
+        )
       }
-      try db.run("INSERT OR IGNORE INTO meta VALUES('schema_version', ?)", [.text(HistoryStore.schemaVersion)])
+      try db.run(
+        "INSERT OR IGNORE INTO meta VALUES('schema_version', ?)",
+        [.text(HistoryStore.schemaVersion)])
       try db.run("INSERT OR IGNORE INTO meta VALUES('zone', ?)", [.text(zone)])
     }
   }
@@ -238,7 +249,9 @@ public final class HistoryStore {
     clock: LocalClock
   ) -> [DayRecord] {
     var byDay: [String: [(String, String, String, Int)]] = [:]
-    for (k, n) in collector.failures { byDay[k.day, default: []].append((k.domain, k.status, k.category, n)) }
+    for (k, n) in collector.failures {
+      byDay[k.day, default: []].append((k.domain, k.status, k.category, n))
+    }
     return decisions.filter(\.stored).map { d in
       let day = d.day.description
       var r = DayRecord(day: day)
@@ -277,18 +290,27 @@ public final class HistoryStore {
         for s in deletes { try exec(s, [day]) }
         try exec(
           insDay,
-          [day, .text(storedAt), r.inputFrom.map { .text($0) } ?? .null,
-           r.inputUntil.map { .text($0) } ?? .null, .text(inputsJSON)])
-        var populations = r.outbound.sorted { $0.key < $1.key }.map { ("outbound", $0.key, $0.value) }
+          [
+            day, .text(storedAt), r.inputFrom.map { .text($0) } ?? .null,
+            r.inputUntil.map { .text($0) } ?? .null, .text(inputsJSON),
+          ])
+        var populations = r.outbound.sorted { $0.key < $1.key }.map {
+          ("outbound", $0.key, $0.value)
+        }
         if r.inbound.delivered > 0 { populations.append(("inbound", "", r.inbound)) }
         for (direction, domain, c) in populations {
           let key: [SQLiteValue] = [day, .text(direction), .text(domain)]
           try exec(insCov, key + [.int(c.tls), .int(c.plaintext), .int(c.unknown)])
-          for (v, n) in c.byVersion where n > 0 { try exec(insVer, key + [.text(v.rawValue), .int(n)]) }
-          for (t, n) in c.byTrust where n > 0 { try exec(insTrust, key + [.text(t.rawValue), .int(n)]) }
+          for (v, n) in c.byVersion where n > 0 {
+            try exec(insVer, key + [.text(v.rawValue), .int(n)])
+          }
+          for (t, n) in c.byTrust where n > 0 {
+            try exec(insTrust, key + [.text(t.rawValue), .int(n)])
+          }
         }
         for f in r.failures {
-          try exec(insFail, [day, .text(f.domain), .text(f.status), .text(f.category), .int(f.count)])
+          try exec(
+            insFail, [day, .text(f.domain), .text(f.status), .text(f.category), .int(f.count)])
         }
       }
       beforeCommit()
@@ -303,7 +325,8 @@ public final class HistoryStore {
       if case .text(let d) = row[0] { out[d] = DayTotals(day: d) }
     }
     let cov = try db.prepare(
-      "SELECT day, direction, SUM(tls), SUM(plaintext), SUM(unknown) FROM coverage WHERE day BETWEEN ? AND ? GROUP BY day, direction")
+      "SELECT day, direction, SUM(tls), SUM(plaintext), SUM(unknown) FROM coverage WHERE day BETWEEN ? AND ? GROUP BY day, direction"
+    )
     try cov.bind(range)
     while try cov.step() {
       guard let d = cov.text(0), out[d] != nil else { continue }
@@ -330,7 +353,8 @@ public final class HistoryStore {
   public func domains(on day: String) throws -> [String: StoredCounts] {
     var out: [String: StoredCounts] = [:]
     let s = try db.prepare(
-      "SELECT domain, tls, plaintext, unknown FROM coverage WHERE day = ? AND direction = 'outbound'")
+      "SELECT domain, tls, plaintext, unknown FROM coverage WHERE day = ? AND direction = 'outbound'"
+    )
     try s.bind([.text(day)])
     while try s.step() {
       out[s.text(0) ?? ""] = StoredCounts(tls: s.int(1), plaintext: s.int(2), unknown: s.int(3))
@@ -341,7 +365,8 @@ public final class HistoryStore {
   /// Failure counts per category on `day`.
   public func failureCategories(on day: String) throws -> [String: Int] {
     var out: [String: Int] = [:]
-    let s = try db.prepare("SELECT category, SUM(count) FROM failures WHERE day = ? GROUP BY category")
+    let s = try db.prepare(
+      "SELECT category, SUM(count) FROM failures WHERE day = ? GROUP BY category")
     try s.bind([.text(day)])
     while try s.step() { out[s.text(0) ?? ""] = s.int(1) }
     return out
@@ -358,10 +383,13 @@ public struct HistoryTrend {
   public let changes: HistoryChanges?
 
   /// Sums of the last `n` days (n <= 30).
-  public func summary(lastDays n: Int) -> (outbound: StoredCounts, inbound: StoredCounts, failures: Int, daysWithData: Int) {
+  public func summary(lastDays n: Int) -> (
+    outbound: StoredCounts, inbound: StoredCounts, failures: Int, daysWithData: Int
+  ) {
     let slice = days.suffix(n).compactMap { $0 }
     return (
-      slice.reduce(StoredCounts()) { $0 + $1.outbound }, slice.reduce(StoredCounts()) { $0 + $1.inbound },
+      slice.reduce(StoredCounts()) { $0 + $1.outbound },
+      slice.reduce(StoredCounts()) { $0 + $1.inbound },
       slice.reduce(0) { $0 + $1.failures }, slice.count
     )
   }
@@ -407,7 +435,9 @@ public struct HistoryChanges {
     let domNow = try store.domains(on: self.day)
     let domBefore = try store.domains(on: prev)
     domainsLostTLS = domNow.compactMap { name, c -> (String, StoredCounts, StoredCounts)? in
-      guard c.plaintext > 0, let b = domBefore[name], b.tls > 0, b.plaintext == 0 else { return nil }
+      guard c.plaintext > 0, let b = domBefore[name], b.tls > 0, b.plaintext == 0 else {
+        return nil
+      }
       return (name, b, c)
     }.sorted { $0.2.plaintext != $1.2.plaintext ? $0.2.plaintext > $1.2.plaintext : $0.0 < $1.0 }
       .map { (domain: $0.0, before: $0.1, now: $0.2) }

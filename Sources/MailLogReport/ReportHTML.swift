@@ -41,7 +41,8 @@ public enum ReportHTML {
     body.append(
       "<h1 style=\"margin:0 0 4px 0;\(font(22))\">mailtls report</h1>")
     if let f = c.firstTime, let l = c.lastTime {
-      body.append(paragraph("Period: \(data.clock.iso8601(f)) to \(data.clock.iso8601(l))", muted: true))
+      body.append(
+        paragraph("Period: \(data.clock.iso8601(f)) to \(data.clock.iso8601(l))", muted: true))
     }
     body.append(
       section(
@@ -50,8 +51,12 @@ public enum ReportHTML {
           [
             headline("Outbound", c.outbound, noun: "deliveries to external servers"),
             headline("Inbound", c.inbound, noun: "messages from external clients"),
-          ]) + paragraph("TLS % = TLS / (TLS + plaintext); unknown is left out of the percentage.", muted: true)))
-    for (title, counts) in [("Outbound", c.outbound), ("Inbound", c.inbound)] where counts.unknown > 0 {
+          ])
+          + paragraph(
+            "TLS % = TLS / (TLS + plaintext); unknown is left out of the percentage.", muted: true))
+    )
+    for (title, counts) in [("Outbound", c.outbound), ("Inbound", c.inbound)]
+    where counts.unknown > 0 {
       let rows = counts.unknownReasons.sorted { $0.value > $1.value }.map { reason, n in
         [cell(String(n), align: "right", width: 60), cell(h(reason))]
       }
@@ -63,13 +68,17 @@ public enum ReportHTML {
         guard let n = counts.byVersion[v], n > 0 else { continue }
         let label = v == .unknown ? "not logged" : (v == .ssl3 ? "SSLv3" : "TLS \(v.rawValue)")
         rows.append(
-          shareRow(label, n, of: counts.tls, colour: v.isLegacy ? Colour.legacy : Colour.share,
+          shareRow(
+            label, n, of: counts.tls, colour: v.isLegacy ? Colour.legacy : Colour.share,
             note: v.isLegacy ? "legacy, should be retired" : nil))
       }
       var trust: [[String]] = []
       for t in Figures.trusts {
         guard let n = counts.byTrust[t], n > 0 else { continue }
-        trust.append(shareRow(t == .unknown ? "not stated" : t.rawValue, n, of: counts.tls, colour: Colour.share, note: nil))
+        trust.append(
+          shareRow(
+            t == .unknown ? "not stated" : t.rawValue, n, of: counts.tls, colour: Colour.share,
+            note: nil))
       }
       body.append(section("\(title) TLS versions", table(rows)))
       body.append(section("\(title) certificate trust", table(trust)))
@@ -94,7 +103,12 @@ public enum ReportHTML {
         $0.1.plaintext != $1.1.plaintext ? $0.1.plaintext > $1.1.plaintext : $0.0 < $1.0
       }
       if !plain.isEmpty {
-        var prow = [[header("domain"), header("plaintext", align: "right"), header("of", align: "right"), header("last plaintext")]]
+        var prow = [
+          [
+            header("domain"), header("plaintext", align: "right"), header("of", align: "right"),
+            header("last plaintext"),
+          ]
+        ]
         for (name, d) in plain.prefix(data.topDomains) {
           prow.append([
             cell(h(name)), cell(String(d.plaintext), align: "right"),
@@ -104,7 +118,8 @@ public enum ReportHTML {
         }
         var more = ""
         if plain.count > data.topDomains {
-          more = paragraph("... and \(plain.count - data.topDomains) more (see --format json)", muted: true)
+          more = paragraph(
+            "... and \(plain.count - data.topDomains) more (see --format json)", muted: true)
         }
         body.append(section("Domains that received plaintext (\(plain.count))", table(prow) + more))
       }
@@ -132,12 +147,17 @@ public enum ReportHTML {
     }
     var inputs: [String] = []
     for s in data.run.inputs {
-      var line = "<b>\(h(s.name))</b>: \(h(s.format)), \(s.lines) lines, \(s.parsed) used, \(s.skipped) not used"
+      var line =
+        "<b>\(h(s.name))</b>: \(h(s.format)), \(s.lines) lines, \(s.parsed) used, \(s.skipped) not used"
       if s.compressed { line += " (gzip)" }
       if s.encoding != "utf8" { line += " (\(h(s.encoding)))" }
-      let kinds = s.skippedByKind.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+      let kinds = s.skippedByKind.sorted {
+        $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key
+      }
       if !kinds.isEmpty {
-        line += "<br />not used: " + kinds.prefix(6).map { "\(h($0.key)) \($0.value)" }.joined(separator: ", ")
+        line +=
+          "<br />not used: "
+          + kinds.prefix(6).map { "\(h($0.key)) \($0.value)" }.joined(separator: ", ")
         if kinds.count > 6 { line += ", ..." }
       }
       if let w = s.warning { line += "<br />warning: \(h(w))" }
@@ -196,7 +216,8 @@ public enum ReportHTML {
 
   /// A full-width table of rows of cells (from `cell`/`header`).
   public static func table(_ rows: [[String]]) -> String {
-    var out = "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" style=\"width:100%;\">\n"
+    var out =
+      "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" style=\"width:100%;\">\n"
     // One cell per line: SMTP allows at most 998 octets per line, and an MTA that folds
     // a longer one could split a tag.
     for row in rows { out += "<tr>\n" + row.joined(separator: "\n") + "\n</tr>\n" }
@@ -207,7 +228,8 @@ public enum ReportHTML {
   public static func cell(_ content: String, align: String = "left", width: Int? = nil) -> String {
     let w = width.map { " width=\"\($0)\"" } ?? ""
     let ws = width.map { "width:\($0)px;" } ?? ""
-    return "<td align=\"\(align)\" valign=\"middle\"\(w) style=\"padding:2px 6px 2px 0;\(ws)\(font())\">\(content)</td>"
+    return
+      "<td align=\"\(align)\" valign=\"middle\"\(w) style=\"padding:2px 6px 2px 0;\(ws)\(font())\">\(content)</td>"
   }
 
   /// One header cell.
@@ -228,7 +250,8 @@ public enum ReportHTML {
     var cells = ""
     func part(_ w: Int, _ colour: String) {
       guard w > 0 else { return }
-      cells += "<td width=\"\(w)\" height=\"12\" bgcolor=\"\(colour)\" style=\"width:\(w)px;height:12px;background-color:\(colour);font-size:1px;line-height:1px;\">&#160;</td>\n"
+      cells +=
+        "<td width=\"\(w)\" height=\"12\" bgcolor=\"\(colour)\" style=\"width:\(w)px;height:12px;background-color:\(colour);font-size:1px;line-height:1px;\">&#160;</td>\n"
     }
     if percent == nil {
       part(width, Colour.empty)
@@ -236,7 +259,8 @@ public enum ReportHTML {
       part(filled, fill)
       part(width - filled, rest)
     }
-    return "<table role=\"presentation\" width=\"\(width)\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" style=\"width:\(width)px;\"><tr>\n\(cells)</tr></table>"
+    return
+      "<table role=\"presentation\" width=\"\(width)\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" style=\"width:\(width)px;\"><tr>\n\(cells)</tr></table>"
   }
 
   /// A bar followed by its percentage as text, in one line.
@@ -259,9 +283,12 @@ public enum ReportHTML {
     ]
   }
 
-  private static func shareRow(_ label: String, _ n: Int, of total: Int, colour: String, note: String?) -> [String] {
+  private static func shareRow(
+    _ label: String, _ n: Int, of total: Int, colour: String, note: String?
+  ) -> [String] {
     let p = total == 0 ? nil : 100.0 * Double(n) / Double(total)
-    let noteText = note.map { " <span style=\"color:\(Colour.legacy);font-size:12px;\">\($0)</span>" } ?? ""
+    let noteText =
+      note.map { " <span style=\"color:\(Colour.legacy);font-size:12px;\">\($0)</span>" } ?? ""
     return [
       cell(label, width: 110), cell(String(n), align: "right", width: 70),
       cell(inlineBar(p, width: 160, fill: colour, rest: Colour.empty) + noteText),

@@ -76,7 +76,9 @@ public enum ReportTrend {
       out.append(series("outbound TLS", days.map { $0?.outbound.tlsPercent }, total: sum.outbound))
       out.append(series("inbound TLS", days.map { $0?.inbound.tlsPercent }, total: sum.inbound))
       let f = days.map { $0.map { Double($0.failures) } }
-      out.append("    \(ReportText.pad("failures", 13)) \(sparkline(f))  \(sum.failures) in all\(range(f, percent: false))")
+      out.append(
+        "    \(ReportText.pad("failures", 13)) \(sparkline(f))  \(sum.failures) in all\(range(f, percent: false))"
+      )
     }
     out.append(contentsOf: changeLines(t).map { "  " + $0 })
     return out
@@ -119,20 +121,31 @@ public enum ReportTrend {
     }
     let e = Escape.terminal
     var out = ["Changes on \(c.day) since \(c.previousDay):"]
-    out.append("  outbound TLS \(Figures.percent(c.outbound.before.tlsPercent)) -> \(Figures.percent(c.outbound.now.tlsPercent))\(delta(c.outbound.before.tlsPercent, c.outbound.now.tlsPercent)); inbound TLS \(Figures.percent(c.inbound.before.tlsPercent)) -> \(Figures.percent(c.inbound.now.tlsPercent))\(delta(c.inbound.before.tlsPercent, c.inbound.now.tlsPercent)); failures \(c.failures.before) -> \(c.failures.now)")
+    out.append(
+      "  outbound TLS \(Figures.percent(c.outbound.before.tlsPercent)) -> \(Figures.percent(c.outbound.now.tlsPercent))\(delta(c.outbound.before.tlsPercent, c.outbound.now.tlsPercent)); inbound TLS \(Figures.percent(c.inbound.before.tlsPercent)) -> \(Figures.percent(c.inbound.now.tlsPercent))\(delta(c.inbound.before.tlsPercent, c.inbound.now.tlsPercent)); failures \(c.failures.before) -> \(c.failures.now)"
+    )
     if c.domainsLostTLS.isEmpty {
       out.append("  No domain lost TLS.")
     } else {
-      out.append("  Domains that lost TLS (\(c.domainsLostTLS.count)): had only TLS the day before, received plaintext now:")
+      out.append(
+        "  Domains that lost TLS (\(c.domainsLostTLS.count)): had only TLS the day before, received plaintext now:"
+      )
       for d in c.domainsLostTLS.prefix(20) {
-        out.append("    \(ReportText.pad(e(d.domain), 40)) \(d.now.plaintext) plaintext of \(d.now.delivered) (day before: \(d.before.tls) TLS)")
+        out.append(
+          "    \(ReportText.pad(e(d.domain), 40)) \(d.now.plaintext) plaintext of \(d.now.delivered) (day before: \(d.before.tls) TLS)"
+        )
       }
-      if c.domainsLostTLS.count > 20 { out.append("    ... and \(c.domainsLostTLS.count - 20) more (see --format json)") }
+      if c.domainsLostTLS.count > 20 {
+        out.append("    ... and \(c.domainsLostTLS.count - 20) more (see --format json)")
+      }
     }
     if c.newFailureCategories.isEmpty {
       out.append("  No new failure category.")
     } else {
-      out.append("  New failure categories: " + c.newFailureCategories.map { "\(e($0.category)) (\($0.count))" }.joined(separator: ", "))
+      out.append(
+        "  New failure categories: "
+          + c.newFailureCategories.map { "\(e($0.category)) (\($0.count))" }.joined(separator: ", ")
+      )
     }
     return out
   }
@@ -155,31 +168,47 @@ public enum ReportTrend {
       return out + ReportHTML.paragraph("Nothing stored yet, so there is no trend.")
     }
     var summary = [
-      [ReportHTML.header(""), ReportHTML.header("outbound TLS"), ReportHTML.header("inbound TLS"), ReportHTML.header("failures", align: "right")]
+      [
+        ReportHTML.header(""), ReportHTML.header("outbound TLS"), ReportHTML.header("inbound TLS"),
+        ReportHTML.header("failures", align: "right"),
+      ]
     ]
     for n in [7, 30] {
       let sum = t.summary(lastDays: n)
       summary.append([
         ReportHTML.cell("Last \(n) days (\(sum.daysWithData) with data)", width: 170),
-        ReportHTML.cell(ReportHTML.inlineBar(sum.outbound.tlsPercent, width: 120) + small("of \(sum.outbound.tls + sum.outbound.plaintext)")),
-        ReportHTML.cell(ReportHTML.inlineBar(sum.inbound.tlsPercent, width: 120) + small("of \(sum.inbound.tls + sum.inbound.plaintext)")),
+        ReportHTML.cell(
+          ReportHTML.inlineBar(sum.outbound.tlsPercent, width: 120)
+            + small("of \(sum.outbound.tls + sum.outbound.plaintext)")),
+        ReportHTML.cell(
+          ReportHTML.inlineBar(sum.inbound.tlsPercent, width: 120)
+            + small("of \(sum.inbound.tls + sum.inbound.plaintext)")),
         ReportHTML.cell(String(sum.failures), align: "right"),
       ])
     }
     out += ReportHTML.table(summary)
     var rows = [
-      [ReportHTML.header("day"), ReportHTML.header("outbound TLS"), ReportHTML.header("inbound TLS", align: "right"), ReportHTML.header("failures", align: "right")]
+      [
+        ReportHTML.header("day"), ReportHTML.header("outbound TLS"),
+        ReportHTML.header("inbound TLS", align: "right"),
+        ReportHTML.header("failures", align: "right"),
+      ]
     ]
     var day = t.reference.adding(days: -29)
     for d in t.days {
       defer { day = day.next }
       guard let d else {
-        rows.append([ReportHTML.cell(day.description, width: 100), ReportHTML.cell(small("no data")), ReportHTML.cell(""), ReportHTML.cell("")])
+        rows.append([
+          ReportHTML.cell(day.description, width: 100), ReportHTML.cell(small("no data")),
+          ReportHTML.cell(""), ReportHTML.cell(""),
+        ])
         continue
       }
       rows.append([
         ReportHTML.cell(day.description, width: 100),
-        ReportHTML.cell(ReportHTML.inlineBar(d.outbound.tlsPercent, width: 200) + small("of \(d.outbound.tls + d.outbound.plaintext)")),
+        ReportHTML.cell(
+          ReportHTML.inlineBar(d.outbound.tlsPercent, width: 200)
+            + small("of \(d.outbound.tls + d.outbound.plaintext)")),
         ReportHTML.cell(Figures.percent(d.inbound.tlsPercent), align: "right"),
         ReportHTML.cell(String(d.failures), align: "right"),
       ])
@@ -252,7 +281,8 @@ public enum ReportTrend {
         .array(
           t.days.compactMap { $0 }.map { d in
             .object([
-              ("day", .string(d.day)), ("outbound", counts(d.outbound)), ("inbound", counts(d.inbound)),
+              ("day", .string(d.day)), ("outbound", counts(d.outbound)),
+              ("inbound", counts(d.inbound)),
               ("failures", .int(d.failures)),
             ])
           })
@@ -264,19 +294,34 @@ public enum ReportTrend {
           "changes",
           .object([
             ("day", .string(c.day)), ("previous_day", .string(c.previousDay)),
-            ("outbound", .object([("before", counts(c.outbound.before)), ("now", counts(c.outbound.now))])),
-            ("inbound", .object([("before", counts(c.inbound.before)), ("now", counts(c.inbound.now))])),
-            ("failures", .object([("before", .int(c.failures.before)), ("now", .int(c.failures.now))])),
+            (
+              "outbound",
+              .object([("before", counts(c.outbound.before)), ("now", counts(c.outbound.now))])
+            ),
+            (
+              "inbound",
+              .object([("before", counts(c.inbound.before)), ("now", counts(c.inbound.now))])
+            ),
+            (
+              "failures",
+              .object([("before", .int(c.failures.before)), ("now", .int(c.failures.now))])
+            ),
             (
               "domains_lost_tls",
               .array(
                 c.domainsLostTLS.map {
-                  .object([("domain", .string($0.domain)), ("before", counts($0.before)), ("now", counts($0.now))])
+                  .object([
+                    ("domain", .string($0.domain)), ("before", counts($0.before)),
+                    ("now", counts($0.now)),
+                  ])
                 })
             ),
             (
               "new_failure_categories",
-              .array(c.newFailureCategories.map { .object([("category", .string($0.category)), ("count", .int($0.count))]) })
+              .array(
+                c.newFailureCategories.map {
+                  .object([("category", .string($0.category)), ("count", .int($0.count))])
+                })
             ),
           ])
         ))

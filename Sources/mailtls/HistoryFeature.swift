@@ -1,6 +1,7 @@
 // HistoryFeature.swift: `report --db FILE`: keeps daily aggregates in a SQLite file and
 // adds the 7- and 30-day trend and the changes since the day before to the report.
 //
+// Failures are stored per category as FailureClassifier puts them (T01-T17, non-tls).
 // After the run, the days the run covers completely (HistoryPlan) replace the same days
 // in the store, in one transaction; the trend is then read back from the store. If the
 // database cannot be used (unwritable, locked past the busy timeout, other zone), the
@@ -16,9 +17,17 @@ import MailLogReport
 
 final class HistoryFeature: ReportFeature {
   static let specs = [
-    OptionSpec(name: "db", short: nil, value: "FILE",
-      help: "keep daily aggregates in this SQLite file (created if missing) and add the 7/30-day trend"),
+    OptionSpec(
+      name: "db", short: nil, value: "FILE",
+      help:
+        "keep daily aggregates in this SQLite file (created if missing) and add the 7/30-day trend")
   ]
+
+  /// Adds the option and the factory to `report`.
+  static func register() {
+    ReportCommand.featureSpecs += specs
+    ReportCommand.featureFactories.append(make)
+  }
 
   /// The feature when --db is given.
   static func make(_ context: FeatureContext) throws -> ReportFeature? {
@@ -34,7 +43,11 @@ final class HistoryFeature: ReportFeature {
   init(path: String, context: FeatureContext) {
     self.path = path
     self.context = context
-    collector = HistoryCollector(clock: context.run.clock, accept: context.coverage.inWindow)
+    collector = HistoryCollector(clock: context.run.clock, accept: context.coverage.inWindow) { d in
+      FailureClassifier.shared.classify(
+        reason: d.reason ?? "", detail: d.detail, dsn: d.dsn, mta: d.origin.mta
+      ).category.rawValue
+    }
   }
 
   var sink: EventSink? { collector }
@@ -77,7 +90,9 @@ final class HistoryFeature: ReportFeature {
 
   /// The crash-safety test hook (see the header).
   static func testHold() {
-    guard let marker = ProcessInfo.processInfo.environment["MAILTLS_TEST_HOLD_TRANSACTION"] else { return }
+    guard let marker = ProcessInfo.processInfo.environment["MAILTLS_TEST_HOLD_TRANSACTION"] else {
+      return
+    }
     _ = FileManager.default.createFile(atPath: marker, contents: Data())
     sleep(60)
   }

@@ -62,20 +62,15 @@ enum ReportCommand {
       inputNames: run.inputNames, clock: run.clock, since: since, until: until)
     let context = FeatureContext(args: a, run: run, coverage: coverage)
     let features = try featureFactories.compactMap { try $0(context) }
-    let tally = FailureTally(accept: coverage.inWindow)
-    let sinks: [EventSink] = [coverage, tally] + features.compactMap(\.sink)
+    let clusters = BounceClusters()
+    let sinks: [EventSink] =
+      [coverage, WindowedSink(clusters, since: since, until: until)]
+      + features.compactMap(\.sink)
     let result = run.run(sink: SinkFanOut(sinks))
     coverage.finish()
-    let failures = JSONValue.object([
-      ("total", .int(tally.total)),
-      ("by_status", .object([("deferred", .int(tally.deferred)), ("bounced", .int(tally.bounced))])),
-      ("ndrs", .int(tally.ndrs)),
-      ("clusters", .array([])),
-    ])
-    var text: [String] = []
-    if tally.total > 0 || tally.ndrs > 0 {
-      text.append("Failures: \(tally.total) final results (\(tally.deferred) deferred, \(tally.bounced) bounced); \(tally.ndrs) non-delivery notifications sent")
-    }
+    let summary = clusters.summary()
+    let failures = summary.json(clock: run.clock)
+    let text = failureSummaryText(summary, clock: run.clock)
     var data = ReportData(
       coverage: coverage, run: result, failures: failures, failureText: text, clock: run.clock)
     data.topDomains = top
@@ -90,6 +85,24 @@ enum ReportCommand {
       }
     }
     return status
+  }
+
+  /// The failures section of the text report: totals and the TLS clusters by impact.
+  static func failureSummaryText(_ s: BounceSummary, clock: LocalClock) -> [String] {
+    guard s.total > 0 || s.ndrs > 0 else { return [] }
+    var out = [
+      "Failures: \(s.total) final results (\(s.deferred) deferred, \(s.bounced) bounced); \(s.ndrs) non-delivery notifications sent"
+    ]
+    let tls = s.clusters.filter { $0.category.isTLS }
+    let tlsCount = tls.reduce(0) { $0 + $1.count }
+    out.append("  caused by TLS: \(tlsCount) in \(tls.count) clusters; `mailtls bounces` lists them with next steps")
+    for c in tls.prefix(8) {
+      let domain = c.domain.map { " " + Escape.terminal($0) } ?? ""
+      out.append(
+        "  \(c.category.rawValue)\(domain): \(c.count) results, \(c.messages) messages, \(c.recipients) recipients; \(c.title); who acts: \(c.action.label)")
+    }
+    if tls.count > 8 { out.append("  ... \(tls.count - 8) more TLS clusters") }
+    return out
   }
 
   /// Renders the finished report in `format`.

@@ -12,9 +12,16 @@ import MailLogReport
 
 struct ThresholdFeature: ReportFeature {
   static let specs = [
-    OptionSpec(name: "fail-under", short: nil, value: "PCT",
-      help: "exit 1 when outbound TLS coverage is under PCT percent (or has no base)"),
+    OptionSpec(
+      name: "fail-under", short: nil, value: "PCT",
+      help: "exit 1 when outbound TLS coverage is under PCT percent (or has no base)")
   ]
+
+  /// Adds the option and the factory to `report`.
+  static func register() {
+    ReportCommand.featureSpecs += specs
+    ReportCommand.featureFactories.append(make)
+  }
 
   /// The feature when --fail-under is given.
   static func make(_ context: FeatureContext) throws -> ReportFeature? {
@@ -60,7 +67,8 @@ struct ThresholdFeature: ReportFeature {
   func verdict(_ p: Double?) -> String {
     let limit = ThresholdFeature.format(minimum)
     guard let p else {
-      return "no outbound delivery with a known TLS state (TLS or plaintext), so --fail-under \(limit)% is not met"
+      return
+        "no outbound delivery with a known TLS state (TLS or plaintext), so --fail-under \(limit)% is not met"
     }
     let value = ThresholdFeature.format(p)
     return p < minimum

@@ -20,7 +20,8 @@ enum TimeWindow {
     return Date()
   }
 
-  static func parse(_ text: String, clock: LocalClock, now: Date, option: String) throws -> LogTime {
+  static func parse(_ text: String, clock: LocalClock, now: Date, option: String) throws -> LogTime
+  {
     let t = text.trimmingCharacters(in: .whitespaces).lowercased()
     let nowT = now.timeIntervalSince1970
     let today = CalendarDay(nowT, clock: clock)
@@ -56,10 +57,14 @@ enum TimeWindow {
     } else {
       throw bad(text, option)
     }
-    var hh = 0, mm = 0, ss = 0
+    var hh = 0
+    var mm = 0
+    var ss = 0
     if let timePart {
       let tp = timePart.split(separator: ":", omittingEmptySubsequences: false).map { Int($0) }
-      guard (2...3).contains(tp.count), let h = tp[0], let m = tp[1] else { throw bad(text, option) }
+      guard (2...3).contains(tp.count), let h = tp[0], let m = tp[1] else {
+        throw bad(text, option)
+      }
       hh = h
       mm = m
       if tp.count == 3 {
@@ -78,10 +83,14 @@ enum TimeWindow {
   static func relativeDays(_ n: Int, clock: LocalClock, now: LogTime) -> LogTime {
     let (_, _, _, h, mi, s, _) = clock.civil(now)
     let day = CalendarDay(now, clock: clock).adding(days: -n)
-    return clock.epoch(year: day.year, month: day.month, day: day.day, hour: h, minute: mi, second: s) ?? now
+    return clock.epoch(
+      year: day.year, month: day.month, day: day.day, hour: h, minute: mi, second: s) ?? now
   }
 
   static func bad(_ text: String, _ option: String) -> UsageError {
-    UsageError(message: "--\(option) '\(text)' is not a time: use YYYY-MM-DD, 'YYYY-MM-DD HH:MM', HH:MM, today, yesterday, now, or -7d / -12h / -30m")
+    UsageError(
+      message:
+        "--\(option) '\(text)' is not a time: use YYYY-MM-DD, 'YYYY-MM-DD HH:MM', HH:MM, today, yesterday, now, or -7d / -12h / -30m"
+    )
   }
 }

@@ -9,13 +9,14 @@ import MailLogParsers
 // Registration order is report order.
 ReportCommand.featureSpecs = []
 ReportCommand.featureFactories = []
-ReportCommand.featureSpecs += ThresholdFeature.specs
-ReportCommand.featureFactories.append(ThresholdFeature.make)
-ReportCommand.featureSpecs += HistoryFeature.specs
-ReportCommand.featureFactories.append(HistoryFeature.make)
+PartnerFeature.register()
+ThresholdFeature.register()
+HistoryFeature.register()
 
 let commands: [Command] = [
   ReportCommand.command,
+  BouncesCommand.command,
+  PartnerCommands.readiness, PartnerCommands.policy, PartnerCommands.poster,
 ]
 
 func usageLine() -> String {

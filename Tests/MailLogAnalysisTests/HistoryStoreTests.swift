@@ -15,7 +15,8 @@ final class HistoryStoreTests: XCTestCase {
   private let clock = LocalClock(utc: true)
 
   override func setUpWithError() throws {
-    dir = FileManager.default.temporaryDirectory.appendingPathComponent("history-\(UUID().uuidString)")
+    dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "history-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
   }
 
@@ -37,9 +38,13 @@ final class HistoryStoreTests: XCTestCase {
       F.sent(t(14, 12), "b.example", tls13),
       F.arrival(t(14, 8), .tls(.v12, .anonymous)),
       F.arrival(t(14, 9), .plaintext),
-      F.failed(t(14, 13), "b.example", .deferred, reason: "lost connection with mx.b.example while receiving the initial server greeting"),
-      F.failed(t(14, 14), "a.example", .bounced, reason: "host mx.a.example said: 550 5.1.1 no such user"),
-      F.failed(t(14, 15), "a.example", .bounced, reason: "host mx.a.example said: 550 5.1.1 no such user"),
+      F.failed(
+        t(14, 13), "b.example", .deferred,
+        reason: "lost connection with mx.b.example while receiving the initial server greeting"),
+      F.failed(
+        t(14, 14), "a.example", .bounced, reason: "host mx.a.example said: 550 5.1.1 no such user"),
+      F.failed(
+        t(14, 15), "a.example", .bounced, reason: "host mx.a.example said: 550 5.1.1 no such user"),
       F.sent(t(15, 9), "a.example", .plaintext),
       F.sent(t(15, 10), "a.example", .plaintext),
       F.sent(t(15, 11), "b.example", tls13),
@@ -55,14 +60,16 @@ final class HistoryStoreTests: XCTestCase {
   private func store(
     _ events: [MailEvent], since: LogTime? = nil, until: LogTime? = nil, into path: String
   ) throws -> [DayDecision] {
-    let coverage = CoverageAggregator(inputNames: ["mail.log"], clock: clock, since: since, until: until)
+    let coverage = CoverageAggregator(
+      inputNames: ["mail.log"], clock: clock, since: since, until: until)
     let collector = HistoryCollector(clock: clock, accept: coverage.inWindow) { d in
       (d.reason ?? "").contains("certificate") ? "T09" : "unclassified"
     }
     F.feed(events, into: [coverage, collector])
     coverage.finish()
     let decisions = HistoryPlan.decide(
-      inputFirst: collector.firstTime, inputLast: collector.lastTime, since: since, until: until, clock: clock)
+      inputFirst: collector.firstTime, inputLast: collector.lastTime, since: since, until: until,
+      clock: clock)
     let s = try HistoryStore(path: path, utc: true)
     try s.replace(
       HistoryStore.records(decisions, coverage: coverage, collector: collector, clock: clock),
@@ -75,19 +82,22 @@ final class HistoryStoreTests: XCTestCase {
     let db = try SQLiteDatabase(path: path, readOnly: true)
     var out: [String] = []
     for (table, order) in [
-      ("days", "day"), ("coverage", "day, direction, domain"), ("tls_versions", "day, direction, domain, version"),
+      ("days", "day"), ("coverage", "day, direction, domain"),
+      ("tls_versions", "day, direction, domain, version"),
       ("tls_trust", "day, direction, domain, trust"), ("failures", "day, domain, status, category"),
     ] {
       let columns = table == "days" ? "day, input_from, input_until, inputs" : "*"
       for row in try db.rows("SELECT \(columns) FROM \(table) ORDER BY \(order)") {
-        out.append(table + " " + row.map { v -> String in
-          switch v {
-          case .null: return "NULL"
-          case .int(let i): return String(i)
-          case .double(let d): return String(d)
-          case .text(let s): return s
-          }
-        }.joined(separator: "|"))
+        out.append(
+          table + " "
+            + row.map { v -> String in
+              switch v {
+              case .null: return "NULL"
+              case .int(let i): return String(i)
+              case .double(let d): return String(d)
+              case .text(let s): return s
+              }
+            }.joined(separator: "|"))
       }
     }
     return out
@@ -125,9 +135,11 @@ final class HistoryStoreTests: XCTestCase {
   func testStoresExactRowsAndRerunReplacesWithoutDoubleCounting() throws {
     let path = dir.appendingPathComponent("h.db").path
     let decisions = try store(twoDays, into: path)
-    XCTAssertEqual(decisions.map { "\($0.day) \($0.stored)" }, [
-      "2026-07-13 false", "2026-07-14 true", "2026-07-15 true", "2026-07-16 false",
-    ])
+    XCTAssertEqual(
+      decisions.map { "\($0.day) \($0.stored)" },
+      [
+        "2026-07-13 false", "2026-07-14 true", "2026-07-15 true", "2026-07-16 false",
+      ])
     XCTAssertEqual(try dump(path), expectedTwoDays)
     try store(twoDays, into: path)
     XCTAssertEqual(try dump(path), expectedTwoDays)
@@ -141,13 +153,17 @@ final class HistoryStoreTests: XCTestCase {
     let decisions = try store(redo, since: t(15, 0), until: t(16, 0), into: path)
     XCTAssertEqual(decisions.map(\.stored), [true])
     let rows = try dump(path)
-    XCTAssertEqual(rows.filter { $0.contains("2026-07-14") }, expectedTwoDays.filter { $0.contains("2026-07-14") })
-    XCTAssertEqual(rows.filter { $0.contains("2026-07-15") }, [
-      "days 2026-07-15|2026-07-15T12:00:00Z|2026-07-15T12:00:00Z|[\"mail.log\"]",
-      "coverage 2026-07-15|outbound|d.example|1|0|0",
-      "tls_versions 2026-07-15|outbound|d.example|1.2|1",
-      "tls_trust 2026-07-15|outbound|d.example|untrusted|1",
-    ])
+    XCTAssertEqual(
+      rows.filter { $0.contains("2026-07-14") },
+      expectedTwoDays.filter { $0.contains("2026-07-14") })
+    XCTAssertEqual(
+      rows.filter { $0.contains("2026-07-15") },
+      [
+        "days 2026-07-15|2026-07-15T12:00:00Z|2026-07-15T12:00:00Z|[\"mail.log\"]",
+        "coverage 2026-07-15|outbound|d.example|1|0|0",
+        "tls_versions 2026-07-15|outbound|d.example|1.2|1",
+        "tls_trust 2026-07-15|outbound|d.example|untrusted|1",
+      ])
   }
 
   func testTrendAndChangesReadBackExactFigures() throws {
@@ -181,9 +197,12 @@ final class HistoryStoreTests: XCTestCase {
     var events = twoDays
     events.insert(F.sent(t(15, 13), "b.example", .plaintext), at: events.count - 1)
     try store(events, into: path)
-    let trend = try HistoryTrend(store: try HistoryStore(path: path, utc: true), reference: CalendarDay("2026-07-15")!)
+    let trend = try HistoryTrend(
+      store: try HistoryStore(path: path, utc: true), reference: CalendarDay("2026-07-15")!)
     let lost = try XCTUnwrap(trend.changes).domainsLostTLS
-    XCTAssertEqual(lost.map { "\($0.domain) \($0.before.tls) \($0.now.plaintext) \($0.now.delivered)" }, ["b.example 1 1 2"])
+    XCTAssertEqual(
+      lost.map { "\($0.domain) \($0.before.tls) \($0.now.plaintext) \($0.now.delivered)" },
+      ["b.example 1 1 2"])
   }
 
   func testZoneOfTheStoreMustMatch() throws {

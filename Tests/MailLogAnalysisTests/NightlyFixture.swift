@@ -14,7 +14,9 @@ enum NightlyFixture {
   static let origin = Origin(input: 0, logHost: "mail", mta: .postfix)
 
   /// Epoch seconds of a UTC civil time.
-  static func utc(_ y: Int, _ mo: Int, _ d: Int, _ h: Int = 0, _ mi: Int = 0, _ s: Int = 0) -> LogTime {
+  static func utc(_ y: Int, _ mo: Int, _ d: Int, _ h: Int = 0, _ mi: Int = 0, _ s: Int = 0)
+    -> LogTime
+  {
     LocalClock.epoch(year: y, month: mo, day: d, hour: h, minute: mi, second: s, offset: 0)!
   }
 
@@ -26,7 +28,9 @@ enum NightlyFixture {
         protection: p))
   }
 
-  static func failed(_ t: LogTime, _ domain: String, _ status: DeliveryStatus, reason: String) -> MailEvent {
+  static func failed(_ t: LogTime, _ domain: String, _ status: DeliveryStatus, reason: String)
+    -> MailEvent
+  {
     .delivery(
       DeliveryEvent(
         origin: origin, time: t, messageID: "5B1C0D2E3F", recipient: "u@\(domain)", domain: domain,

@@ -22,7 +22,8 @@ private final class PageCollector: NSObject, XMLParserDelegate {
   var error: Error?
 
   func parser(
-    _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+    _ parser: XMLParser, didStartElement name: String, namespaceURI: String?,
+    qualifiedName: String?,
     attributes: [String: String]
   ) {
     elements[name.lowercased(), default: 0] += 1
@@ -60,7 +61,8 @@ final class ReportHTMLTests: XCTestCase {
     run.inputs = [stats]
     run.notes = ["note with <tags> & ampersands"]
     var d = ReportData(
-      coverage: coverage, run: run, failures: .object([]), failureText: ["Failures: " + hostileReply], clock: clock)
+      coverage: coverage, run: run, failures: .object([]),
+      failureText: ["Failures: " + hostileReply], clock: clock)
     d.extraText = [("Partner check", ["  plaintext to <script>partner</script>"])]
     return d
   }
@@ -70,7 +72,9 @@ final class ReportHTMLTests: XCTestCase {
     let parser = XMLParser(data: Data(html.utf8))
     parser.delegate = collector
     let ok = parser.parse()
-    XCTAssertNil(collector.error, "not well-formed: \(String(describing: collector.error ?? parser.parserError))")
+    XCTAssertNil(
+      collector.error,
+      "not well-formed: \(String(describing: collector.error ?? parser.parserError))")
     XCTAssertTrue(ok)
     return collector
   }
@@ -90,10 +94,12 @@ final class ReportHTMLTests: XCTestCase {
     XCTAssertTrue(page.text.contains("gzip stream damaged </td></tr>"))
     XCTAssertTrue(page.text.contains("note with <tags> & ampersands"))
     XCTAssertTrue(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;.example"))
-    XCTAssertTrue(html.contains("&lt;img src=x onerror=alert(2)&gt; &amp; &quot;quoted&quot; &#39;single&#39;"))
+    XCTAssertTrue(
+      html.contains("&lt;img src=x onerror=alert(2)&gt; &amp; &quot;quoted&quot; &#39;single&#39;"))
     // E-mail safe: no scripts, handlers, external or embedded resources.
     let lower = html.lowercased()
-    for banned in ["<script", "<style", "<svg", "<img", "data:", "javascript:", "<link", "@import"] {
+    for banned in ["<script", "<style", "<svg", "<img", "data:", "javascript:", "<link", "@import"]
+    {
       XCTAssertFalse(lower.contains(banned), "page contains \(banned)")
     }
     XCTAssertTrue(page.attributes.allSatisfy { !$0.lowercased().hasPrefix("on") })
@@ -105,9 +111,11 @@ final class ReportHTMLTests: XCTestCase {
     let d = data()
     let page = try parse(ReportHTML.render(d))
     let text = ReportText.render(d)
-    XCTAssertTrue(text.contains("Outbound: 75.0% over TLS  (3 TLS, 1 plaintext, 0 unknown; 4 deliveries"))
+    XCTAssertTrue(
+      text.contains("Outbound: 75.0% over TLS  (3 TLS, 1 plaintext, 0 unknown; 4 deliveries"))
     XCTAssertTrue(page.text.contains("75.0% over TLS"))
-    XCTAssertTrue(page.text.contains("3 TLS, 1 plaintext, 0 unknown; 4 deliveries to external servers"))
+    XCTAssertTrue(
+      page.text.contains("3 TLS, 1 plaintext, 0 unknown; 4 deliveries to external servers"))
     XCTAssertTrue(page.text.contains("0.0% over TLS"))  // inbound: one plaintext message
     XCTAssertTrue(page.text.contains("legacy, should be retired"))
     XCTAssertTrue(page.text.contains("Top recipient domains (of 2)"))
@@ -122,10 +130,15 @@ final class ReportHTMLTests: XCTestCase {
   }
 
   func testBarEdges() {
-    XCTAssertTrue(ReportHTML.bar(nil, width: 100).contains("<td width=\"100\" height=\"12\" bgcolor=\"#e5e7eb\""))
+    XCTAssertTrue(
+      ReportHTML.bar(nil, width: 100).contains(
+        "<td width=\"100\" height=\"12\" bgcolor=\"#e5e7eb\""))
     // 0.2 % still shows a sliver; 99.9 % still shows a gap.
-    XCTAssertTrue(ReportHTML.bar(0.2, width: 100).contains("<td width=\"1\" height=\"12\" bgcolor=\"#2e7d32\""))
-    XCTAssertTrue(ReportHTML.bar(99.9, width: 100).contains("<td width=\"1\" height=\"12\" bgcolor=\"#c62828\""))
+    XCTAssertTrue(
+      ReportHTML.bar(0.2, width: 100).contains("<td width=\"1\" height=\"12\" bgcolor=\"#2e7d32\""))
+    XCTAssertTrue(
+      ReportHTML.bar(99.9, width: 100).contains("<td width=\"1\" height=\"12\" bgcolor=\"#c62828\"")
+    )
     XCTAssertFalse(ReportHTML.bar(100, width: 100).contains("#c62828"))
     XCTAssertFalse(ReportHTML.bar(0, width: 100).contains("#2e7d32"))
   }

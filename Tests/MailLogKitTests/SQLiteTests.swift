@@ -10,7 +10,8 @@ final class SQLiteTests: XCTestCase {
   private var dir: URL!
 
   override func setUpWithError() throws {
-    dir = FileManager.default.temporaryDirectory.appendingPathComponent("sqlite-\(UUID().uuidString)")
+    dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "sqlite-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
   }
 
@@ -22,15 +23,19 @@ final class SQLiteTests: XCTestCase {
     let db = try SQLiteDatabase(path: dir.appendingPathComponent("a.db").path)
     try db.exec("CREATE TABLE t(k TEXT, n INTEGER, d REAL, z TEXT)")
     let ins = try db.prepare("INSERT INTO t VALUES(?, ?, ?, ?)")
-    try ins.bind([.text("it's \"quoted\" – ünïcode"), .int(Int(Int32.max) + 7), .double(0.25), .null])
+    try ins.bind([
+      .text("it's \"quoted\" – ünïcode"), .int(Int(Int32.max) + 7), .double(0.25), .null,
+    ])
     XCTAssertFalse(try ins.step())
     try ins.bind([.text("second"), .int(-3), .double(-1.5), .text("")])
     XCTAssertFalse(try ins.step())
     let rows = try db.rows("SELECT k, n, d, z FROM t ORDER BY n DESC")
-    XCTAssertEqual(rows, [
-      [.text("it's \"quoted\" – ünïcode"), .int(2_147_483_654), .double(0.25), .null],
-      [.text("second"), .int(-3), .double(-1.5), .text("")],
-    ])
+    XCTAssertEqual(
+      rows,
+      [
+        [.text("it's \"quoted\" – ünïcode"), .int(2_147_483_654), .double(0.25), .null],
+        [.text("second"), .int(-3), .double(-1.5), .text("")],
+      ])
     let q = try db.prepare("SELECT COUNT(*), SUM(n) FROM t WHERE k <> ?")
     try q.bind([.text("second")])
     XCTAssertTrue(try q.step())
@@ -71,8 +76,10 @@ final class SQLiteTests: XCTestCase {
       XCTAssertTrue("\(error)".hasPrefix("cannot open \(missing): "), "\(error)")
     }
     let notDB = dir.appendingPathComponent("text.db")
-    try "this is not a database, just text long enough to have a header".write(to: notDB, atomically: true, encoding: .utf8)
-    XCTAssertThrowsError(try SQLiteDatabase(path: notDB.path).exec("SELECT * FROM sqlite_master")) { error in
+    try "this is not a database, just text long enough to have a header".write(
+      to: notDB, atomically: true, encoding: .utf8)
+    XCTAssertThrowsError(try SQLiteDatabase(path: notDB.path).exec("SELECT * FROM sqlite_master")) {
+      error in
       XCTAssertTrue("\(error)".contains("not a database"), "\(error)")
     }
   }
