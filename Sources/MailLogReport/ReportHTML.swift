@@ -30,7 +30,7 @@ public enum ReportHTML {
   /// Inline font style of text cells (repeated per cell: Outlook's Word engine does not
   /// inherit fonts into nested tables). Kept short: Gmail clips mail over about 100 KB.
   public static func font(_ size: Int = 14) -> String {
-    "font-family:Arial,Helvetica,sans-serif;font-size:\(size)px;"
+    "font-family:Arial,sans-serif;font-size:\(size)px;"
   }
 
   /// The whole page for `data`.
@@ -245,13 +245,15 @@ public enum ReportHTML {
     let p = min(100, max(0, percent ?? 0))
     var filled = Int((p / 100 * Double(width)).rounded())
     // Keep a visible sliver for small non-zero shares and a gap for shares under 100 %.
+    // Cell sizes are attributes only (Outlook and Gmail honour them): the page stays
+    // small, as Gmail clips messages over about 100 KB.
     if p > 0 && filled == 0 { filled = 1 }
     if p < 100 && filled == width { filled = width - 1 }
     var cells = ""
     func part(_ w: Int, _ colour: String) {
       guard w > 0 else { return }
       cells +=
-        "<td width=\"\(w)\" height=\"12\" bgcolor=\"\(colour)\" style=\"width:\(w)px;height:12px;background-color:\(colour);font-size:1px;line-height:1px;\">&#160;</td>\n"
+        "<td width=\"\(w)\" height=\"12\" bgcolor=\"\(colour)\" style=\"background-color:\(colour);font-size:1px;line-height:1px;\">&#160;</td>\n"
     }
     if percent == nil {
       part(width, Colour.empty)
