@@ -327,7 +327,7 @@ public final class EximParser: LogParser {
         DeliveryEvent(
           origin: line.origin, time: line.time, messageID: id, recipient: recipient,
           domain: Address.domain(of: recipient), sender: messages[id]?.sender,
-          relay: relay(b, f), remoteHost: f.hostName(b), remoteAddr: f.hostAddr(b),
+          relay: relay(b, f, sent: true), remoteHost: f.hostName(b), remoteAddr: f.hostAddr(b),
           agent: f.transport.map { b.string($0.lowerBound, $0.upperBound) } ?? "",
           status: .sent, isOutbound: outbound, protection: protection,
           dsn: f.confirmation.flatMap { enhancedStatus(b, in: $0) })))
@@ -347,9 +347,11 @@ public final class EximParser: LogParser {
       || lower.contains("appendfile") || lower.contains("pipe")
   }
 
-  private func relay(_ b: Bytes, _ f: Fields) -> String {
+  /// `name [ip]:port` as logged; `local` for a delivery by a transport without a host,
+  /// `none` for a failure that reached no host.
+  private func relay(_ b: Bytes, _ f: Fields, sent: Bool) -> String {
     if let h = f.host { return b.string(h.start, h.relayEnd) }
-    return f.transport != nil ? "local" : "none"
+    return sent && f.transport != nil ? "local" : "none"
   }
 
   // MARK: - Failures
@@ -382,7 +384,7 @@ public final class EximParser: LogParser {
         DeliveryEvent(
           origin: line.origin, time: line.time, messageID: id, recipient: recipient,
           domain: Address.domain(of: recipient), sender: state.sender,
-          relay: relay(b, f), remoteHost: remoteHost, remoteAddr: remoteAddr,
+          relay: relay(b, f, sent: false), remoteHost: remoteHost, remoteAddr: remoteAddr,
           agent: f.transport.map { b.string($0.lowerBound, $0.upperBound) } ?? "",
           status: status, isOutbound: isOutbound(b, f),
           protection: f.cipher != nil

@@ -208,3 +208,584 @@ final class EximEvalPublicTests: XCTestCase {
     XCTAssertEqual(failed.filter { $0.detail != nil }.count, 47)
   }
 }
+
+/// The single element of `items`, failing the test otherwise.
+func single<T>(_ items: [T], file: StaticString = #filePath, line: UInt = #line) throws -> T {
+  XCTAssertEqual(items.count, 1, "expected exactly one", file: file, line: line)
+  return try XCTUnwrap(items.first, file: file, line: line)
+}
+
+final class EximArrivalTests: XCTestCase {
+  // Exim/exim test/log/1151: millisecond prefix, 23-char id, esmtps with X= and CV=yes.
+  func testMillisecondPrefixNewIdEsmtps() throws {
+    let (c, p) = eximEvents([
+      "2017-07-30 18:51:05.712 10HmaY-000000005vi-0000 <= CALLER@myhost.example.net H=localhost (myhost.example.net) [192.0.2.1] P=esmtps X=TLS1.x:ke-RSA-AES256-SHAnnn:xxx CV=yes S=sss id=E10HmaX-000000005vi-0000@myhost.example.net"
+    ])
+    XCTAssertEqual(c.evidence, ["exim:0"])
+    let info = try single(c.infos)
+    XCTAssertEqual(info.messageID, "10HmaY-000000005vi-0000")
+    XCTAssertEqual(info.sender, "CALLER@myhost.example.net")
+    XCTAssertEqual(info.messageIDHeader, "E10HmaX-000000005vi-0000@myhost.example.net")
+    XCTAssertEqual(info.time, utc(2017, 7, 30, 18, 51, 5) + 0.712)
+    let a = try single(c.arrivals)
+    XCTAssertEqual(a.messageID, "10HmaY-000000005vi-0000")
+    XCTAssertEqual(a.client, "localhost (myhost.example.net) [192.0.2.1]")
+    XCTAssertEqual(a.clientAddr, "192.0.2.1")
+    XCTAssertEqual(a.sender, "CALLER@myhost.example.net")
+    // `TLS1.x` is the test suite's normalised version: not a version we can name.
+    XCTAssertEqual(a.protection, .tls(.unknown, .verified))
+    XCTAssertEqual(a.origin.logHost, "")
+    XCTAssertEqual(a.origin.mta, .exim)
+    XCTAssertEqual(p.stats.lines, 1)
+    XCTAssertEqual(p.stats.parsed, 1)
+  }
+
+  // logstash-patterns-core exim_spec: `[pid]`, 16-char id, client port, OpenSSL `TLSv1`.
+  func testPidPrefixOldIdTLSv1MeansTLS10() throws {
+    let (c, _) = eximEvents([
+      "2010-09-13 05:00:13 [1487] 1Ov4tU-0000Nz-Rm <= mailling.list@example.com H=mailhost.example.com [198.51.100.2]:51792 I=[203.0.113.175]:25 P=esmtps X=TLSv1:AES256-SHA:256 CV=no S=21778 id=384a86a39e83be0d9b3a94d1feb3119f@example.com T=\"Daily List: Chameleon\" for user@example.com"
+    ])
+    let a = try single(c.arrivals)
+    XCTAssertEqual(a.messageID, "1Ov4tU-0000Nz-Rm")
+    XCTAssertEqual(a.time, utc(2010, 9, 13, 5, 0, 13))
+    XCTAssertEqual(a.client, "mailhost.example.com [198.51.100.2]:51792")
+    XCTAssertEqual(a.clientAddr, "198.51.100.2")
+    XCTAssertEqual(a.protection, .tls(.v10, .untrusted))
+    let info = try single(c.infos)
+    XCTAssertEqual(info.messageIDHeader, "384a86a39e83be0d9b3a94d1feb3119f@example.com")
+  }
+
+  // Reference exim-formats.md section 5 (lbausch/filebeat-exim4): `+0100` zone, esmtpsa.
+  func testZonePrefixUsesTheLoggedOffset() throws {
+    let (c, _) = eximEvents([
+      "2021-05-04 13:37:00 +0100 1gon8g-0001rZ-K0 <= mail@senderhost.example.org H=mail.remotehost.example.com [203.0.113.123] P=esmtpsa X=TLSv1.2:ECDHE-RSA-AES256-GCM-SHA384:256 CV=no A=fixed_cram:foo K S=10258521 DKIM=remotehost.example.com id=foobar@mail.remotehost.example.com"
+    ])
+    let a = try single(c.arrivals)
+    XCTAssertEqual(a.time, utc(2021, 5, 4, 12, 37, 0))
+    XCTAssertEqual(a.protection, .tls(.v12, .untrusted))
+    XCTAssertEqual(a.client, "mail.remotehost.example.com [203.0.113.123]")
+  }
+
+  // logstash exim_spec lines: esmtpa is plaintext; esmtps without CV= has unknown trust;
+  // P=smtp and P=local are not inbound; `(=` (fakereject) is not an arrival.
+  func testProtocolDecidesInbound() throws {
+    let (c, p) = eximEvents([
+      "2014-08-10 11:18:35 [28107] 1gsu1C-003dCu-Hb <= aaron@example.com H=localhost (192.0.2.204) [192.0.2.1]:39753 I=[192.0.2.1]:25 P=esmtpa A=dovecot_plain:aaron@example.com S=4315 M8S=0 id=d2b648f00f1a1b0813c483d552778dc6@example.com T=\"what's up?!? ;-)\" for aaron+forward@example.com",
+      "2013-03-20 12:44:02 1UIIN7-0004t9-8R <= root@example.com H=localhost (hostname.example.com) [192.0.2.1] P=esmtps X=TLSv1:DHE-RSA-AES256-SHA:256 S=811 id=201303201244.r2KCi11V018784@hostname.example.com",
+      "2002-10-31 08:57:53 16ZCW1-0005MB-00 <= kryten@dwarf.example.org H=mailer.example.org [192.0.2.123] U=exim P=smtp S=5678 id=<incoming message id>",
+      "2020-02-11 17:09:46 1j1Z2g-00Faoy-Uh <= example@strawberry.example.net U=example P=local T=\"[Examples Galore] Please moderate: \\\"Hello world!\\\"\" for admin@example.net",
+      "1999-03-02 09:44:33 10HmaX-000000005vi-0000 (= CALLER@myhost.example.net U=CALLER P=local-smtp S=sss",
+    ])
+    XCTAssertEqual(c.arrivals.count, 2)
+    XCTAssertEqual(c.arrivals[0].protection, .plaintext)
+    XCTAssertEqual(c.arrivals[0].client, "localhost (192.0.2.204) [192.0.2.1]:39753")
+    XCTAssertEqual(c.arrivals[1].protection, .tls(.v10, .unknown))
+    XCTAssertEqual(c.infos.map(\.sender), [
+      "aaron@example.com", "root@example.com", "kryten@dwarf.example.org",
+      "example@strawberry.example.net",
+    ])
+    XCTAssertEqual(c.infos[2].messageIDHeader, "<incoming")
+    XCTAssertEqual(p.stats.parsed, 5)
+  }
+
+  func testProtocolNames() {
+    func check(_ proto: String) -> Bool? {
+      withBytes(proto) { EximParser.inboundProtocol($0, 0..<$0.count) }
+    }
+    XCTAssertEqual(check("esmtp"), false)
+    XCTAssertEqual(check("esmtpa"), false)
+    XCTAssertEqual(check("esmtps"), true)
+    XCTAssertEqual(check("esmtpsa"), true)
+    XCTAssertEqual(check("utf8esmtps"), true)
+    XCTAssertEqual(check("essmtpa"), true)
+    XCTAssertNil(check("smtp"))
+    XCTAssertNil(check("smtps"))
+    XCTAssertNil(check("local-esmtps"))
+    XCTAssertNil(check("local"))
+  }
+
+  // eval-public exim-3000: a loopback client (monitoring) is not inbound.
+  func testLoopbackClientIsNotInbound() {
+    let (c, _) = eximEvents([
+      "2025-11-01 06:53:56 1vF4Ym-00000000DfZ-0GKK <= nagios@mail.ourmail.example.org H=localhost [127.0.0.1] P=esmtp S=11117 id=6cf5442e11d14ad1@mail.ourmail.example.org"
+    ])
+    XCTAssertEqual(c.arrivals.count, 0)
+    XCTAssertEqual(c.infos.count, 1)
+  }
+}
+
+final class EximPrefixTests: XCTestCase {
+  // drlight17/mta-log-parser issue #22: syslog framing, [n\m] split pieces, 4.97+ ids.
+  func testSyslogWrappedLinesTakeTheSyslogHost() throws {
+    let failure =
+      "Feb 14 18:12:33 192.0.2.51 exim[47012]: 2025-02-14 18:12:33.501 [47012] 1tixMn-00000000C5j-1wRa ** test@ru.example.net F=<root@ru.example.net> P=<root@ru.example.net> R=dovecot_user T=dovecot_delivery: Child process of dovecot_delivery transport returned 127 (could mean unable to exec or command does not exist) from command: /usr/local/libexec/dovecot/deliver DT=0.004s"
+    let (c, p) = eximEvents([
+      "Feb 14 18:12:33 192.0.2.51 exim[46483]: [1\\2] 2025-02-14 18:12:33 Warning: purging the environment.",
+      "Feb 14 18:12:33 192.0.2.51 exim[46483]: [2/2]  Suggested action: use keep_environment.",
+      "Feb 14 18:12:33 192.0.2.51 exim[46483]: 2025-02-14 18:12:33.470 [46483] 1tixMn-00000000C5j-1wRa <= root@ru.example.net U=root Ci=46483 P=local S=362 M8S=0 RT=0.004s id*=E1tixMn-00000000C5j-1wRa@mail.ru.example.net T=\"test\" from <root@ru.example.net> for test@ru.example.net",
+      failure,
+    ])
+    XCTAssertEqual(p.stats.lines, 4)
+    XCTAssertEqual(p.stats.parsed, 4)
+    XCTAssertEqual(p.stats.logHosts, ["192.0.2.51"])
+    let info = try single(c.infos)
+    XCTAssertEqual(info.origin.logHost, "192.0.2.51")
+    XCTAssertEqual(info.time, utc(2025, 2, 14, 18, 12, 33) + 0.470)
+    XCTAssertEqual(info.messageIDHeader, "E1tixMn-00000000C5j-1wRa@mail.ru.example.net")
+    XCTAssertEqual(c.arrivals.count, 0)
+    let d = try single(c.deliveries)
+    XCTAssertEqual(d.origin.logHost, "192.0.2.51")
+    XCTAssertEqual(d.status, .bounced)
+    XCTAssertEqual(d.messageID, "1tixMn-00000000C5j-1wRa")
+    XCTAssertEqual(d.recipient, "test@ru.example.net")
+    XCTAssertEqual(d.domain, "ru.example.net")
+    XCTAssertEqual(d.sender, "root@ru.example.net")
+    XCTAssertEqual(d.agent, "dovecot_delivery")
+    XCTAssertEqual(d.relay, "none")
+    XCTAssertNil(d.remoteHost)
+    XCTAssertFalse(d.isOutbound)
+    XCTAssertEqual(
+      d.reason,
+      "Child process of dovecot_delivery transport returned 127 (could mean unable to exec or command does not exist) from command: /usr/local/libexec/dovecot/deliver"
+    )
+    XCTAssertNil(d.dsn)
+    XCTAssertEqual(d.line, failure)
+    XCTAssertEqual(d.protection, .unproven(evidenceKey: "exim:0"))
+  }
+
+  // A syslog line whose Exim timestamp was dropped (`syslog_timestamp = false`) takes
+  // the syslog time; the year comes from the tracker's reference (Feb 2025 here).
+  func testSyslogTimeWhenEximTimestampIsDropped() throws {
+    let (c, _) = eximEvents([
+      "Feb 14 18:12:33 192.0.2.51 exim[46483]: 1tixMn-00000000C5j-1wRa <= root@ru.example.net U=root Ci=46483 P=local S=362"
+    ])
+    let info = try single(c.infos)
+    XCTAssertEqual(info.time, utc(2025, 2, 14, 18, 12, 33))
+    XCTAssertEqual(info.origin.logHost, "192.0.2.51")
+  }
+
+  // spec.xfpt: a line split by syslog into `[k/m]` pieces is joined before parsing.
+  func testSplitPiecesAreJoined() throws {
+    let pieces = [
+      "[1/5] 2002-09-16 16:09:43 16RdAL-0006pc-00 rejected from",
+      "[2/5]  [192.0.2.1] (ph10): syntax error in 'From' header",
+      "[3/5]  when scanning for sender: missing or malformed lo",
+      "[4/5] cal part in \"<>\" (envelope sender is <ph10@cam.exa",
+      "[5/5] mple>)",
+    ]
+    var split = SplitLine()
+    var joined: String?
+    for piece in pieces {
+      withBytes(piece) { b in
+        let m = SplitMarker.parse(b, at: 0)!
+        if case .complete(let bytes) = split.add(m, UnsafeBufferPointer(rebasing: b[m.next...])) {
+          joined = String(decoding: bytes, as: UTF8.self)
+        }
+      }
+    }
+    XCTAssertEqual(
+      joined,
+      "2002-09-16 16:09:43 16RdAL-0006pc-00 rejected from [192.0.2.1] (ph10): syntax error in 'From' header when scanning for sender: missing or malformed local part in \"<>\" (envelope sender is <ph10@cam.example>)"
+    )
+    let (c, p) = eximEvents(pieces)
+    XCTAssertEqual(p.stats.parsed, 5)
+    XCTAssertEqual(c.events.count, 0)
+    // A piece out of order is counted, not parsed.
+    let (_, broken) = eximEvents([pieces[0], pieces[2]])
+    XCTAssertEqual(broken.stats.skippedByKind, ["exim: broken syslog split line": 1])
+  }
+
+  func testMessageIdShapes() {
+    func id(_ text: String) -> String? {
+      withBytes(text) { b in EximParser.messageID(b, at: 0).0.map { b.string($0.lowerBound, $0.upperBound) } }
+    }
+    XCTAssertEqual(id("1jmFYj-00039V-QX <= x"), "1jmFYj-00039V-QX")
+    XCTAssertEqual(id("1tixMn-00000000C5j-1wRa Completed"), "1tixMn-00000000C5j-1wRa")
+    // Ten characters in the middle field is not an id (reference section 3).
+    XCTAssertNil(id("1rABCD-000000001X-2abc <= x"))
+    XCTAssertNil(id("H=mx.example.net [192.0.2.1]"))
+  }
+}
+
+final class EximDeliveryTests: XCTestCase {
+  // Exim/exim test/log/5892: `[ip]:port`, resumed session `X=...*`, CV=yes, DN=, C=.
+  func testRemoteDeliveryWithPortAndResumedTLS() throws {
+    let (c, _) = eximEvents([
+      "1999-03-02 09:44:33 10HmaZ-000000005vi-0000 => resume@example.org R=client T=send_to_server1 H=192.0.2.1 [192.0.2.1]:PORT_D X=TLS1.x:ke-RSA-AES256-SHAnnn:xxx* CV=yes DN=\"/CN=server1.example.com\" C=\"250 OK id=10HmbA-000000005vi-0000\""
+    ])
+    let d = try single(c.deliveries)
+    XCTAssertEqual(d.time, utc(1999, 3, 2, 9, 44, 33))
+    XCTAssertEqual(d.messageID, "10HmaZ-000000005vi-0000")
+    XCTAssertEqual(d.recipient, "resume@example.org")
+    XCTAssertEqual(d.domain, "example.org")
+    XCTAssertNil(d.sender)
+    XCTAssertEqual(d.relay, "192.0.2.1 [192.0.2.1]:PORT_D")
+    XCTAssertEqual(d.remoteHost, "192.0.2.1")
+    XCTAssertEqual(d.remoteAddr, "192.0.2.1")
+    XCTAssertEqual(d.agent, "send_to_server1")
+    XCTAssertEqual(d.status, .sent)
+    XCTAssertTrue(d.isOutbound)
+    XCTAssertEqual(d.protection, .tls(.unknown, .verified))
+    XCTAssertNil(d.dsn)
+    XCTAssertNil(d.reason)
+    XCTAssertNil(d.line)
+  }
+
+  // Reference section 6 (gvengel/exim_exporter): a `->` line with a GnuTLS cipher name.
+  func testAdditionalAddressWithGnuTLSCipher() throws {
+    let (c, _) = eximEvents([
+      "2020-06-20 00:13:16 1jmXgg-000AIC-89 -> sally@dummy.example.net R=dnslookup T=remote_smtp_smarthost H=smarthost.example.org [203.0.113.5] X=TLS1.2:ECDHE_RSA_AES_128_GCM_SHA256:128 CV=yes DN=\"C=XX,L=Here,O=Text Corp,CN=*.example.org\" C=\"250 6292145-1592637196662@smarthost.example.org Received OK [sHQA_0EGOfCC2A2sh3iD5g]\""
+    ])
+    let d = try single(c.deliveries)
+    XCTAssertEqual(d.recipient, "sally@dummy.example.net")
+    XCTAssertEqual(d.remoteHost, "smarthost.example.org")
+    XCTAssertEqual(d.relay, "smarthost.example.org [203.0.113.5]")
+    XCTAssertEqual(d.agent, "remote_smtp_smarthost")
+    XCTAssertEqual(d.protection, .tls(.v12, .verified))
+    XCTAssertTrue(d.isOutbound)
+    XCTAssertNil(d.dsn)
+  }
+
+  // eval-public exim-3000: the enhanced status code of the confirmation becomes dsn.
+  func testConfirmationGivesDSN() throws {
+    let (c, _) = eximEvents([
+      "2025-11-01 06:53:53 1vF4Yi-00000000DYQ-2Jf1 => elena.varga@silver.coral.example.net R=dnslookup T=remote_smtp H=mx1.hoster2.example.net [203.0.113.205] X=TLS1.2:ECDHE-RSA-AES256-GCM-SHA384:256 CV=yes C=\"250 2.0.0 Ok: queued as ED85BCAAAA\""
+    ])
+    let d = try single(c.deliveries)
+    XCTAssertEqual(d.dsn, "2.0.0")
+    XCTAssertEqual(d.domain, "silver.coral.example.net")
+    XCTAssertEqual(d.protection, .tls(.v12, .verified))
+  }
+
+  // Exim/exim test/log 4053 (L* K, escaped multi-line C=), 1160 (PS=), 1091 (TFO*),
+  // 4804 (DS), 4020 (:25 PRX=), reference 5801 (CV=dane) and 1157 (continued `]*`).
+  func testDeliveryFieldVariants() throws {
+    let (c, _) = eximEvents([
+      "1999-03-02 09:44:33 10HmaZ-000000005vi-0000 => b@example.org R=client T=smtp H=192.0.2.1 [192.0.2.1] L* K C=\"250- 3nn byte chunk, total 3nn\\\\n250 OK id=10HmbA-000000005vi-0000\"",
+      "2017-07-30 18:51:05.712 10HmaX-000000005vi-0000 => CALLER@example.org R=client T=send_to_server1 H=192.0.2.1 [192.0.2.1] PS=se X=TLS1.x:ke-RSA-AES256-SHAnnn:xxx CV=yes C=\"250 OK id=10HmaZ-000000005vi-0000\"",
+      "2017-07-30 18:51:05.712 10HmaZ-000000005vi-0000 => hazcookie@example.org R=r T=t H=192.0.2.1 [192.0.2.1] TFO* X=TLS1.x:ke-RSA-AES256-SHAnnn:xxx CV=yes C=\"250 OK id=10HmbA-000000005vi-0000\"",
+      "1999-03-02 09:44:33 10HmaZ-000000005vi-0000 => withlogging@l-sec.example.org R=client T=send_to_server H=l-sec.example.org DS [192.0.2.1] C=\"250 OK id=10HmbA-000000005vi-0000\"",
+      "1999-03-02 09:44:33 10HmaX-000000005vi-0000 => userx@example.org R=my_main_router T=my_smtp H=192.0.2.1 [192.0.2.1]:25 PRX=[192.0.2.4]:PORT_D C=\"250 accepted OK\"",
+      "1999-03-02 09:44:33 10HmaX-000000005vi-0000 => t@mxdane512ee.example.org R=client T=send_to_server H=dane512ee.example.org [192.0.2.4] X=TLS1.x:ke-RSA-AES256-SHAnnn:xxx CV=dane C=\"250 OK id=10HmaY-000000005vi-0000\"",
+      "1999-03-02 09:44:33 10HmaY-000000005vi-0000 => usery@example.org R=client T=send_to_server H=192.0.2.1 [192.0.2.1]* X=TLS1.x:ke-RSA-AES256-SHAnnn:xxx CV=yes C=\"250 OK id=10HmbB-000000005vi-0000\"",
+    ])
+    let d = c.deliveries
+    XCTAssertEqual(d.count, 7)
+    XCTAssertEqual(d.map(\.isOutbound), [true, true, true, true, true, true, true])
+    XCTAssertEqual(d[0].protection, .unproven(evidenceKey: "exim:0"))
+    XCTAssertEqual(d[1].protection, .tls(.unknown, .verified))
+    XCTAssertEqual(d[2].protection, .tls(.unknown, .verified))
+    XCTAssertEqual(d[3].relay, "l-sec.example.org DS [192.0.2.1]")
+    XCTAssertEqual(d[3].remoteHost, "l-sec.example.org")
+    XCTAssertEqual(d[3].remoteAddr, "192.0.2.1")
+    XCTAssertEqual(d[4].relay, "192.0.2.1 [192.0.2.1]:25")
+    XCTAssertEqual(d[4].agent, "my_smtp")
+    XCTAssertEqual(d[5].protection, .tls(.unknown, .verified))
+    XCTAssertEqual(d[6].relay, "192.0.2.1 [192.0.2.1]")
+    XCTAssertEqual(d.map(\.time), [
+      utc(1999, 3, 2, 9, 44, 33), utc(2017, 7, 30, 18, 51, 5) + 0.712,
+      utc(2017, 7, 30, 18, 51, 5) + 0.712, utc(1999, 3, 2, 9, 44, 33),
+      utc(1999, 3, 2, 9, 44, 33), utc(1999, 3, 2, 9, 44, 33), utc(1999, 3, 2, 9, 44, 33),
+    ])
+  }
+
+  // spec.xfpt and test/log 0551, 0006, 0022: local deliveries are not outbound; the
+  // original address stands in for a local part, a blackhole or a `discarded` target;
+  // `*>` (suppressed by -N) is no delivery.
+  func testLocalDeliveries() throws {
+    let (c, p) = eximEvents([
+      "2002-10-31 08:59:13 16ZCW1-0005MB-00 => marv <marv@hitch.example.org> R=localuser T=local_delivery",
+      "1999-03-02 09:44:33 [1237] 10HmaY-000000005vi-0000 => userx <userx@example.org> R=r1 T=t1 QT=qqs",
+      "1999-03-02 09:44:33 10HmaX-0005vi-00 => :blackhole: <hole@nowhere.example.org> R=blackhole_router",
+      "2002-12-10 00:50:49 16auJc-0001UB-00 => discarded <low.club@bridge.example.org> R=userforward",
+      "1999-03-02 09:44:33 10HmaY-000000005vi-0000 *> accept <accept@example.com> R=accept T=appendfile",
+    ])
+    let d = c.deliveries
+    XCTAssertEqual(d.map(\.recipient), [
+      "marv@hitch.example.org", "userx@example.org", "hole@nowhere.example.org",
+      "low.club@bridge.example.org",
+    ])
+    XCTAssertEqual(d.map(\.domain), [
+      "hitch.example.org", "example.org", "nowhere.example.org", "bridge.example.org",
+    ])
+    XCTAssertEqual(d.map(\.isOutbound), [false, false, false, false])
+    XCTAssertEqual(d.map(\.relay), ["local", "local", "none", "none"])
+    XCTAssertEqual(d.map(\.agent), ["local_delivery", "t1", "", ""])
+    XCTAssertEqual(d[2].messageID, "10HmaX-0005vi-00")
+    XCTAssertEqual(p.stats.parsed, 5)
+  }
+
+  // The sender of the `<=` line is carried to the deliveries until `Completed`.
+  func testSenderComesFromTheArrival() throws {
+    let (c, _) = eximEvents([
+      "2002-10-31 08:57:53 16ZCW1-0005MB-00 <= kryten@dwarf.example.org H=mailer.example.org [192.0.2.123] U=exim P=smtp S=5678 id=<incoming message id>",
+      "2002-10-31 09:00:10 16ZCW1-0005MB-00 => monk@holistic.example.com R=dnslookup T=remote_smtp H=holistic.example.com [198.51.100.234]",
+      "2002-10-31 09:00:11 16ZCW1-0005MB-00 Completed",
+      "2002-10-31 09:00:12 16ZCW1-0005MB-00 => monk@holistic.example.com R=dnslookup T=remote_smtp H=holistic.example.com [198.51.100.234]",
+    ])
+    XCTAssertEqual(c.deliveries.map(\.sender), ["kryten@dwarf.example.org", nil])
+  }
+
+  func testTransportsThatStayLocal() {
+    func local(_ name: String) -> Bool {
+      withBytes(name) { EximParser.isLocalTransport($0, 0..<$0.count) }
+    }
+    XCTAssertTrue(local("lmtp"))
+    XCTAssertTrue(local("dovecot_lmtp"))
+    XCTAssertTrue(local("local_delivery"))
+    XCTAssertTrue(local("address_pipe"))
+    XCTAssertFalse(local("remote_smtp"))
+    XCTAssertFalse(local("send_to_server"))
+  }
+
+  func testVersionSpellings() {
+    func v(_ text: String) -> TLSVersion { withBytes(text) { Fields.version($0, 0, $0.count) } }
+    XCTAssertEqual(v("TLSv1"), .v10)
+    XCTAssertEqual(v("TLS1.0"), .v10)
+    XCTAssertEqual(v("TLSv1.1"), .v11)
+    XCTAssertEqual(v("TLS1.1"), .v11)
+    XCTAssertEqual(v("TLSv1.2"), .v12)
+    XCTAssertEqual(v("TLS1.2-PKIX"), .v12)
+    XCTAssertEqual(v("TLS1.3"), .v13)
+    XCTAssertEqual(v("SSLv3"), .ssl3)
+    XCTAssertEqual(v("TLS1.x"), .unknown)
+    XCTAssertEqual(v("RSA"), .unknown)
+  }
+}
+
+final class EximFailureTests: XCTestCase {
+  // Exim/exim test/log/1166: 4.99 ` : ` separator after X= and CV=.
+  func testBounce499SeparatorWithTLS() throws {
+    let line =
+      "2017-07-30 18:51:05.712 10HmaX-000000005vi-0000 ** f1@example.org R=to_server T=remote_smtp H=192.0.2.1 [192.0.2.1] X=TLS1.x:ke-RSA-AES256-SHAnnn:xxx CV=yes : SMTP error from remote mail server after RCPT TO:<f1@example.org>: 550 we really do not like you"
+    let d = try single(eximEvents([line]).0.deliveries)
+    XCTAssertEqual(d.status, .bounced)
+    XCTAssertEqual(d.recipient, "f1@example.org")
+    XCTAssertEqual(d.reason, "SMTP error from remote mail server after RCPT TO:<f1@example.org>: 550 we really do not like you")
+    XCTAssertEqual(d.remoteHost, "192.0.2.1")
+    XCTAssertEqual(d.remoteAddr, "192.0.2.1")
+    XCTAssertEqual(d.relay, "192.0.2.1 [192.0.2.1]")
+    XCTAssertEqual(d.agent, "remote_smtp")
+    XCTAssertTrue(d.isOutbound)
+    XCTAssertEqual(d.protection, .tls(.unknown, .verified))
+    XCTAssertNil(d.dsn)
+    XCTAssertNil(d.detail)
+    XCTAssertEqual(d.line, line)
+  }
+
+  // Exim/exim test/log/0905 and 4550: 4.99 separator right after the address.
+  func testBounce499SeparatorWithoutTLS() throws {
+    let (c, _) = eximEvents([
+      "2017-07-30 18:51:05.712 10HmaZ-000000005vi-0000 ** d@example.org R=to_server T=remote_smtp H=192.0.2.1 [192.0.2.1] : SMTP error from remote mail server after pipelined end of data: 550 unacceptable mail-from",
+      "1999-03-02 09:44:33 10HmaX-000000005vi-0000 ** baduser@example.org R=client T=send_to_server H=192.0.2.4 [192.0.2.4] : PRDR error after DATA: 550 PRDR R=<baduser@example.org> refusal",
+    ])
+    XCTAssertEqual(c.deliveries.map(\.reason), [
+      "SMTP error from remote mail server after pipelined end of data: 550 unacceptable mail-from",
+      "PRDR error after DATA: 550 PRDR R=<baduser@example.org> refusal",
+    ])
+    XCTAssertEqual(c.deliveries.map(\.remoteAddr), ["192.0.2.1", "192.0.2.4"])
+    XCTAssertEqual(c.deliveries[0].protection, .unproven(evidenceKey: "exim:0"))
+  }
+
+  // Reference section 8.2 (gvengel/exim_exporter): pre-4.99 `": "` glued to DN="...".
+  func testBounceBefore499WithQuotedDN() throws {
+    let d = try single(
+      eximEvents([
+        "2020-06-19 10:32:57 [789] 1jmKso-0009d4-Uf ** molly@zee.example.com R=dnslookup T=remote_smtp H=mail.zee.example.com [198.51.100.3] X=TLS1.2:ECDHE_RSA_AES_256_GCM_SHA384:256 CV=yes DN=\"C=US,ST=Fake,L=Lost,O=Zee Corp,CN=mail.zee.example.com\": SMTP error from remote mail server after end of data: 554 5.2.0 mKr3jsd25ZIfXmKr4jFD2w Recipient Mailbox Full [504]"
+      ]).0.deliveries)
+    XCTAssertEqual(d.reason, "SMTP error from remote mail server after end of data: 554 5.2.0 mKr3jsd25ZIfXmKr4jFD2w Recipient Mailbox Full [504]")
+    XCTAssertEqual(d.dsn, "5.2.0")
+    XCTAssertEqual(d.protection, .tls(.v12, .verified))
+    XCTAssertEqual(d.remoteHost, "mail.zee.example.com")
+    XCTAssertEqual(d.time, utc(2020, 6, 19, 10, 32, 57))
+  }
+
+  // spec.xfpt and logstash exim_spec: routing failures, the old embedded `host X [ip]`,
+  // retry timeouts, an original address before the separator.
+  func testBouncesWithoutHost() throws {
+    let (c, _) = eximEvents([
+      "2002-07-11 07:14:17 17SXDU-000189-00 ** ace400@pb.example.com R=dnslookup T=remote_smtp: SMTP error from remote mailer after pipelined RCPT TO:<ace400@pb.example.com>: host pbmail3.py.example.com [198.51.100.111]: 553 5.3.0 <ace400@pb.example.com>...Addressee unknown",
+      "2020-02-11 17:09:47 1j1Z2g-00Faoy-Uh ** admin@example.net R=virtual_aliases: No such person at this address.",
+      "1999-03-02 09:44:33 10HmaX-000000005vi-0000 ** b@known.example.com: retry timeout exceeded",
+      "1995-12-19 16:20:23 0tRiQz-0002Q5-00 ** jim@trek99.example.net <jim@trek99.example.net>: unknown mail domain",
+    ])
+    let d = c.deliveries
+    XCTAssertEqual(d.map(\.reason), [
+      "SMTP error from remote mailer after pipelined RCPT TO:<ace400@pb.example.com>: host pbmail3.py.example.com [198.51.100.111]: 553 5.3.0 <ace400@pb.example.com>...Addressee unknown",
+      "No such person at this address.", "retry timeout exceeded", "unknown mail domain",
+    ])
+    XCTAssertEqual(d.map(\.recipient), [
+      "ace400@pb.example.com", "admin@example.net", "b@known.example.com", "jim@trek99.example.net",
+    ])
+    XCTAssertEqual(d.map(\.remoteHost), ["pbmail3.py.example.com", nil, nil, nil])
+    XCTAssertEqual(d.map(\.remoteAddr), ["198.51.100.111", nil, nil, nil])
+    XCTAssertEqual(d.map(\.dsn), ["5.3.0", nil, nil, nil])
+    XCTAssertEqual(d.map(\.agent), ["remote_smtp", "", "", ""])
+    XCTAssertEqual(d.map(\.relay), ["none", "none", "none", "none"])
+    XCTAssertEqual(d.map(\.status), [.bounced, .bounced, .bounced, .bounced])
+  }
+
+  // `==` lines: strerror, H= after it, negative errnos without strerror, LMTP, retries.
+  func testDeferrals() throws {
+    let (c, _) = eximEvents([
+      // spec.xfpt
+      "2002-12-19 16:20:23 16aiQz-0002Q5-00 == marvin@endrest.example.net R=dnslookup T=smtp defer (146): Connection refused",
+      // test/log/1161, 2090, 2031
+      "1999-03-02 09:44:33 10HmaY-000000005vi-0000 == x@example.com R=client T=send_to_server defer (-38) H=192.0.2.1 [192.0.2.1]: a TLS session is required, but an attempt to start TLS failed",
+      "1999-03-02 09:44:33 10HmaZ-000000005vi-0000 == client_require_fail@example.org R=client T=send_to_server defer (-37) H=192.0.2.4 [192.0.2.4]: TLS session: (handshake): ALPN required but not negotiated",
+      "1999-03-02 09:44:33 10HmbB-000000005vi-0000 == badkey@example.org R=client T=send_to_server defer (-37) H=192.0.2.4 [192.0.2.4]: TLS session: (gnutls_handshake): rxd alert: Internal error",
+      // hestiacp/hestiacp issue #3381
+      "2023-03-24 10:02:24 1pfdJV-004eVE-9X == zeus@example.org R=dnslookup T=remote_smtp defer (113): No route to host H=mail.example.org [203.0.113.93]: mail.example.org [203.0.113.93]",
+      // test/log/0217 (errno normalised to dd by the test suite)
+      "1999-03-02 09:44:33 10HmaZ-000000005vi-0000 == e@example.org R=client T=send_to_server defer (dd): Connection timed out H=192.0.2.1 [192.0.2.1]: SMTP timeout after RCPT TO:<f@example.org>",
+      // test/log/0215, 0099, 0135
+      "1999-03-02 09:44:33 10HmaY-000000005vi-0000 == userxx@myhost.example.net R=smartuser T=lmtp defer (0) H=192.0.2.1 [192.0.2.1]: LMTP error after DATA: 440 Temporary error",
+      "1999-03-02 09:44:33 10HmaX-000000005vi-0000 == userx@simple.example.org R=all T=smtp defer (-54): retry time not reached for any host for 'simple.example.org'",
+      "1999-03-02 09:44:33 10HmaX-000000005vi-0000 == d@example.org R=smart T=local_delivery defer (-53): Retry time not yet reached",
+      // eval-public exim-3000
+      "2025-11-01 06:54:56 1vF4Zk-00000000Fv9-0bV5 == omar.jensen@saffronquartz.example.org R=dnslookup T=remote_smtp defer (-44) H=mail.saffronquartz.example.org [198.51.100.187]: SMTP error from remote mail server after RCPT TO:<omar.jensen@saffronquartz.example.org>: 451 4.7.1 Greylisting in action, please come back later",
+    ])
+    let d = c.deliveries
+    XCTAssertEqual(d.count, 10)
+    XCTAssertEqual(Set(d.map(\.status)), [.deferred])
+    XCTAssertEqual(d.map(\.reason), [
+      "Connection refused",
+      "a TLS session is required, but an attempt to start TLS failed",
+      "TLS session: (handshake): ALPN required but not negotiated",
+      "TLS session: (gnutls_handshake): rxd alert: Internal error",
+      "No route to host: mail.example.org [203.0.113.93]",
+      "Connection timed out: SMTP timeout after RCPT TO:<f@example.org>",
+      "LMTP error after DATA: 440 Temporary error",
+      "retry time not reached for any host for 'simple.example.org'",
+      "Retry time not yet reached",
+      "SMTP error from remote mail server after RCPT TO:<omar.jensen@saffronquartz.example.org>: 451 4.7.1 Greylisting in action, please come back later",
+    ])
+    XCTAssertEqual(d.map(\.remoteHost), [
+      nil, "192.0.2.1", "192.0.2.4", "192.0.2.4", "mail.example.org", "192.0.2.1", "192.0.2.1",
+      nil, nil, "mail.saffronquartz.example.org",
+    ])
+    XCTAssertEqual(d.map(\.isOutbound), [false, true, true, true, true, true, false, false, false, true])
+    XCTAssertEqual(d.map(\.dsn), [nil, nil, nil, nil, nil, nil, nil, nil, nil, "4.7.1"])
+    XCTAssertEqual(d[0].agent, "smtp")
+    XCTAssertEqual(d[6].agent, "lmtp")
+    XCTAssertEqual(d[9].domain, "saffronquartz.example.org")
+  }
+
+  // eval-public exim-3000: the `SSL verify error` line of a message goes into the detail
+  // of that message's failures at the same address, and only there.
+  func testVerifyDetailGoesToTheFailureAtTheSamePeer() throws {
+    let (c, p) = eximEvents([
+      "2025-11-01 06:54:01 1vF4Yr-00000000Dtx-2grP <= timo.rossi@ourmail.example.org H=(DESKTOP-4F2K9) [203.0.113.42] P=esmtpsa X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=no A=dovecot_plain:timo.rossi@ourmail.example.org S=2635 id=4e45a53a3f41e029@ourmail.example.org",
+      "2025-11-01 06:54:02 1vF4Yr-00000000Dtx-2grP [203.0.113.159] SSL verify error: depth=0 error=self-signed certificate cert=/CN=mx.jaspertopaz.example.net",
+      "2025-11-01 06:54:02 1vF4Yr-00000000Dtx-2grP == vera.olsen@jaspertopaz.example.net R=dnslookup T=remote_smtp defer (-37) H=mx.jaspertopaz.example.net [203.0.113.159]: TLS session: (SSL_connect): error:0A000086:SSL routines::certificate verify failed",
+      "2025-11-01 06:54:02 1vF4Yr-00000000Dtx-2grP == dana.fischer@jaspertopaz.example.net R=dnslookup T=remote_smtp defer (-37) H=mx.jaspertopaz.example.net [203.0.113.159]: TLS session: (SSL_connect): error:0A000086:SSL routines::certificate verify failed",
+      "2025-11-01 06:54:56 1vF4Yr-00000000Dtx-2grP == omar.jensen@saffronquartz.example.org R=dnslookup T=remote_smtp defer (-44) H=mail.saffronquartz.example.org [198.51.100.187]: SMTP error from remote mail server after RCPT TO:<omar.jensen@saffronquartz.example.org>: 451 4.7.1 Greylisting in action, please come back later",
+      "2025-11-01 06:57:18 1vF4Yr-00000000Dtx-2grP == yara47@amber-forest.example.org R=dnslookup T=remote_smtp defer (-36): DANE error: tlsa lookup FAIL",
+    ])
+    let verify = "SSL verify error: depth=0 error=self-signed certificate cert=/CN=mx.jaspertopaz.example.net"
+    XCTAssertEqual(c.deliveries.map(\.detail), [verify, verify, nil, nil])
+    XCTAssertEqual(c.deliveries.map(\.sender), Array(repeating: "timo.rossi@ourmail.example.org", count: 4))
+    XCTAssertEqual(c.attempts.count, 0)
+    XCTAssertEqual(p.stats.parsed, 6)
+  }
+}
+
+final class EximAttemptTests: XCTestCase {
+  // Per-host lines of outbound attempts (test/log 1161, 0099, 1008, 2000; spec.xfpt;
+  // PHPMailer/PHPMailer issue #787).
+  func testPerHostLines() throws {
+    let (c, p) = eximEvents([
+      "1999-03-02 09:44:33 10HmaY-000000005vi-0000 H=192.0.2.1 [192.0.2.1]: a TLS session is required, but an attempt to start TLS failed",
+      "1999-03-02 09:44:33 10HmaX-000000005vi-0000 H=192.0.2.1 [192.0.2.1]: SMTP error from remote mail server after STARTTLS: 450 temp problem",
+      "1999-03-02 09:44:33 10HmaX-000000005vi-0000 H=thishost.example.org [192.0.2.1] Connection refused",
+      "1999-03-02 09:44:33 10HmaX-000000005vi-0000 H=2001:db8::1 [2001:db8::1]: SMTP error from remote mail server after MAIL FROM:<CALLER@mx.example.net>: 450 Temporary error",
+      "1999-03-02 09:44:33 10HmaX-000000005vi-0000 TLS session: (certificate verification failed): certificate invalid: delivering unencrypted to H=192.0.2.1 [192.0.2.1] (not in hosts_require_tls)",
+      "2002-12-19 16:20:23 16aiQz-0002Q5-00 Failed to connect to mail1.endrest.example.net [198.51.100.239]: Connection refused",
+      "2016-07-20 14:18:21 1bPxwi-0001xA-Te SMTP error from remote mail server after MAIL FROM:<test@example.com> SIZE=15763: 421 4.7.0 [TS01] Messages from 198.51.100.50 temporarily deferred due to user complaints - 4.16.55.1; see https://help.example.com/kb/postmaster/SLN3434.html",
+    ])
+    let a = c.attempts
+    XCTAssertEqual(a.count, 7)
+    XCTAssertEqual(p.stats.parsed, 7)
+    XCTAssertEqual(a.map(\.messageID), [
+      "10HmaY-000000005vi-0000", "10HmaX-000000005vi-0000", "10HmaX-000000005vi-0000",
+      "10HmaX-000000005vi-0000", "10HmaX-000000005vi-0000", "16aiQz-0002Q5-00",
+      "1bPxwi-0001xA-Te",
+    ])
+    XCTAssertEqual(a.map(\.remoteHost), [
+      "192.0.2.1", "192.0.2.1", "thishost.example.org", "2001:db8::1", "192.0.2.1",
+      "mail1.endrest.example.net", nil,
+    ])
+    XCTAssertEqual(a.map(\.reason), [
+      "a TLS session is required, but an attempt to start TLS failed",
+      "SMTP error from remote mail server after STARTTLS: 450 temp problem",
+      "Connection refused",
+      "SMTP error from remote mail server after MAIL FROM:<CALLER@mx.example.net>: 450 Temporary error",
+      "TLS session: (certificate verification failed): certificate invalid: delivering unencrypted to H=192.0.2.1 [192.0.2.1] (not in hosts_require_tls)",
+      "Failed to connect to mail1.endrest.example.net [198.51.100.239]: Connection refused",
+      "SMTP error from remote mail server after MAIL FROM:<test@example.com> SIZE=15763: 421 4.7.0 [TS01] Messages from 198.51.100.50 temporarily deferred due to user complaints - 4.16.55.1; see https://help.example.com/kb/postmaster/SLN3434.html",
+    ])
+    XCTAssertEqual(a[0].time, utc(1999, 3, 2, 9, 44, 33))
+    XCTAssertEqual(a.map(\.detail), [nil, nil, nil, nil, nil, nil, nil])
+  }
+
+  // A downgrade after a verification failure carries that failure as its detail
+  // (test/log/2110 verification line, test/log/2000 downgrade line, same message id).
+  func testDowngradeCarriesTheVerificationDetail() throws {
+    let (c, _) = eximEvents([
+      "1999-03-02 09:44:33 10HmaX-000000005vi-0000 [192.0.2.1] SSL verify error: certificate name mismatch: DN=\"/C=UK/O=Example Org/OU=Test Suite/CN=Test Person\" H=\"192.0.2.1\"",
+      "1999-03-02 09:44:33 10HmaX-000000005vi-0000 TLS session: (certificate verification failed): certificate invalid: delivering unencrypted to H=192.0.2.1 [192.0.2.1] (not in hosts_require_tls)",
+      "1999-03-02 09:44:33 10HmaX-000000005vi-0000 ** f1@example.org R=to_server T=remote_smtp H=192.0.2.1 [192.0.2.1] : SMTP error from remote mail server after RCPT TO:<f1@example.org>: 550 we really do not like you",
+    ])
+    let verify = "SSL verify error: certificate name mismatch: DN=\"/C=UK/O=Example Org/OU=Test Suite/CN=Test Person\" H=\"192.0.2.1\""
+    XCTAssertEqual(try single(c.attempts).detail, verify)
+    // The verification line stays the detail: the later TLS line does not replace it.
+    XCTAssertEqual(try single(c.deliveries).detail, verify)
+  }
+
+  // Inbound handshake failures have no message id (test/log 2000, 2002, 2025, 1107;
+  // eclipse-ee4j/angus-mail #109; jetmore/swaks #30 without timestamp).
+  func testInboundTLSErrors() throws {
+    let (c, p) = eximEvents([
+      "1999-03-02 09:44:33 TLS error on connection from localhost [192.0.2.1] (recv): A TLS fatal alert has been received: Certificate is bad",
+      "1999-03-02 09:44:33 TLS error on connection from (rhu.example.com) [192.0.2.4] (gnutls_handshake): The peer did not send any certificate.",
+      "1999-03-02 09:44:33 TLS error on connection from mx.example.net (myhost.example.net) [192.0.2.4] (gnutls_handshake): Could not negotiate a supported cipher suite.",
+      "1999-03-02 09:44:33 TLS error on connection from (timeout.rhu.example.com) [192.0.2.1] (tls lib accept fn): timed out",
+      "2023-09-06 18:13:04 TLS error on connection from localhost [192.0.2.1] (SSL_accept): timed out",
+      "TLS error on connection from (server.example.com) [192.0.2.9] (gnutls_handshake): A TLS packet with unexpected length was received.",
+    ])
+    let a = c.attempts
+    XCTAssertEqual(a.count, 6)
+    XCTAssertEqual(p.stats.parsed, 6)
+    XCTAssertEqual(a.map(\.messageID), [nil, nil, nil, nil, nil, nil])
+    XCTAssertEqual(a.map(\.remoteHost), [
+      "localhost", "192.0.2.4", "mx.example.net", "192.0.2.1", "localhost", "192.0.2.9",
+    ])
+    XCTAssertEqual(a[0].reason, "TLS error on connection from localhost [192.0.2.1] (recv): A TLS fatal alert has been received: Certificate is bad")
+    XCTAssertEqual(a[4].time, utc(2023, 9, 6, 18, 13, 4))
+    XCTAssertNil(a[5].time)
+  }
+
+  // Pre-4.85 outbound wording (maildev/maildev #153, as quoted in the reference).
+  func testOldOutboundTLSWording() throws {
+    let (c, _) = eximEvents([
+      "TLS error on connection to 192.0.2.6 [192.0.2.6] (SSL_connect): error:00000000:lib(0):func(0):reason(0)",
+      "TLS session failure: delivering unencrypted to 192.0.2.6 [192.0.2.6] (not in hosts_require_tls)",
+    ])
+    XCTAssertEqual(c.attempts.map(\.remoteHost), ["192.0.2.6", "192.0.2.6"])
+    XCTAssertEqual(c.attempts.map(\.reason), [
+      "TLS error on connection to 192.0.2.6 [192.0.2.6] (SSL_connect): error:00000000:lib(0):func(0):reason(0)",
+      "TLS session failure: delivering unencrypted to 192.0.2.6 [192.0.2.6] (not in hosts_require_tls)",
+    ])
+  }
+
+  // Reject lines with a message id and H= are not delivery attempts (fail2ban exim-spam).
+  func testRejectWithHostIsNotAnAttempt() {
+    let (c, p) = eximEvents([
+      "2013-06-15 11:20:36 [2516] 1Unmew-0000ea-SE H=egeftech.static.example.net [198.51.100.148]:32706 I=[192.0.2.4]:25 F=auguriesvbd40@example.com rejected after DATA: This message contains a virus (Sanesecurity.Junk.39934.UNOFFICIAL).",
+      "1999-03-02 09:44:33 H=(test) [192.0.2.4] X=TLS1.x:ke-RSA-AES256-SHAnnn:xxx F=<userx@example.org> rejected RCPT <userx@example.org>: unacceptable cipher TLS1.x:ke-RSA-AES256-SHAnnn:xxx",
+    ])
+    XCTAssertEqual(c.attempts.count, 0)
+    XCTAssertEqual(c.evidence, ["exim:0"])
+    XCTAssertEqual(p.stats.parsed, 2)
+  }
+}
