@@ -809,8 +809,8 @@ struct SplitLine {
 // MARK: - Fields
 
 /// `H=` as logged: `name [ip]`, `(helo) [ip]`, `name (helo) [ip]`, `[ip]`, with optional
-/// ` DS`, `:port` and `*` (continued connection); a 4.98 `: ` or 4.99 ` : ` separator may
-/// follow the address.
+/// ` DS`, `:port` and `*` (continued connection); a 4.98 `: ` separator may follow the
+/// address.
 struct HostPart {
   var start: Int
   var nameStart: Int
@@ -871,12 +871,10 @@ struct HostPart {
       }
       h.relayEnd = i
       if i < b.count && b[i] == 0x2A { i += 1 }
+      // A 4.98 `: ` right after the address ends the fields (4.99's ` : ` is a token).
       if i < b.count && b[i] == ASCII.colon && (i + 1 == b.count || b[i + 1] == ASCII.space) {
         h.separator = true
         i += 2
-      } else if b.has(" : ", at: i) || (b.has(" :", at: i) && i + 2 == b.count) {
-        h.separator = true
-        i += 3
       }
       h.end = min(i, b.count)
       break

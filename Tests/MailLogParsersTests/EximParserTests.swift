@@ -789,3 +789,210 @@ final class EximAttemptTests: XCTestCase {
     XCTAssertEqual(p.stats.parsed, 2)
   }
 }
+
+final class EximCountingTests: XCTestCase {
+  private func tally(_ inputs: [[String]]) -> EximTally {
+    let t = EximTally()
+    for (i, lines) in inputs.enumerated() { runExim(lines, sink: t, input: i) }
+    t.finish()
+    return t
+  }
+
+  // spec.xfpt message 16ZCW1: P=smtp arrival (not inbound), one local and one remote
+  // delivery. Without any X= in the input the remote one is unknown; one X= anywhere in
+  // the same input (a reject line, crowdsecurity/hub) makes it plaintext; an X= in
+  // another input does not.
+  func testEvidenceRuleForDeliveriesWithoutX() {
+    let spec = [
+      "2002-10-31 08:57:53 16ZCW1-0005MB-00 <= kryten@dwarf.example.org H=mailer.example.org [192.0.2.123] U=exim P=smtp S=5678 id=<incoming message id>",
+      "2002-10-31 08:59:13 16ZCW1-0005MB-00 => marv <marv@hitch.example.org> R=localuser T=local_delivery",
+      "2002-10-31 09:00:10 16ZCW1-0005MB-00 => monk@holistic.example.com R=dnslookup T=remote_smtp H=holistic.example.com [198.51.100.234]",
+      "2002-10-31 09:00:11 16ZCW1-0005MB-00 Completed",
+    ]
+    let reject =
+      "2022-06-29 14:34:58 H=imfo.example.net [198.51.100.4]:35328 X=TLS1.2:ECDHE-RSA-AES256-GCM-SHA384:256 CV=no F=<jack@example.net> rejected RCPT <sales@example.net>: No Such User Here"
+
+    let alone = tally([spec])
+    XCTAssertEqual(alone.outbound, EximTally.Side(delivered: 1, unknown: 1))
+    XCTAssertEqual(alone.inbound, EximTally.Side())
+    XCTAssertEqual(alone.domains, ["holistic.example.com": .init(delivered: 1, unknown: 1)])
+
+    let withEvidence = tally([spec + [reject, reject]])
+    XCTAssertEqual(withEvidence.outbound, EximTally.Side(delivered: 1, plaintext: 1))
+    XCTAssertEqual(withEvidence.domains, ["holistic.example.com": .init(delivered: 1, plaintext: 1)])
+
+    let otherInput = tally([spec, [reject]])
+    XCTAssertEqual(otherInput.outbound, EximTally.Side(delivered: 1, unknown: 1))
+
+    // Evidence is sent once per input, keyed by the input index.
+    let c = EximCollector()
+    runExim(spec + [reject, reject], sink: c, input: 3)
+    XCTAssertEqual(c.evidence, ["exim:3"])
+    XCTAssertEqual(c.deliveries[1].protection, .unproven(evidenceKey: "exim:3"))
+  }
+
+  // eval-public exim-3000 messages 1vF4l0 (`=>` + five `->` over TLS 1.3), 1vF4ZO
+  // (local, `=>` + two `->` in clear, one TLS) and 1vF4Ym-...DfE (esmtp arrival, four
+  // local deliveries).
+  func testAdditionalRecipientsAndLocalDeliveries() {
+    let lines = [
+      "2025-11-01 06:53:56 1vF4Ym-00000000DfE-00NP <= paul@cascade.ridge.example.net H=mail9.cascade.ridge.example.net [2001:db8:f00::75] P=esmtp S=4128 id=8a65ba3492bcc0c6@cascade.ridge.example.net",
+      "2025-11-01 06:53:56 1vF4Ym-00000000DfE-00NP => omar.rossi <omar.rossi@ourmail.example.org> R=local_user T=local_delivery",
+      "2025-11-01 06:53:56 1vF4Ym-00000000DfE-00NP => olga.petrov <olga.petrov@ourmail.example.org> R=local_user T=local_delivery",
+      "2025-11-01 06:53:56 1vF4Ym-00000000DfE-00NP => sven.gomez <sven.gomez@ourmail.example.org> R=local_user T=local_delivery",
+      "2025-11-01 06:53:56 1vF4Ym-00000000DfE-00NP => greta.varga <greta.varga@ourmail.example.org> R=local_user T=local_delivery",
+      "2025-11-01 06:53:56 1vF4Ym-00000000DfE-00NP Completed",
+      "2025-11-01 06:54:34 1vF4ZO-00000000F3g-3Puv <= felix.duval@ourmail.example.org H=([192.168.1.20]) [203.0.113.17] P=esmtpsa X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=no A=dovecot_plain:felix.duval@ourmail.example.org S=4468 id=b1b5175daa3cac0f@ourmail.example.org",
+      "2025-11-01 06:54:34 1vF4ZO-00000000F3g-3Puv => hugo.vogel <hugo.vogel@ourmail.example.org> R=local_user T=local_delivery",
+      "2025-11-01 06:54:35 1vF4ZO-00000000F3g-3Puv => tara.reyes@indigoboulder.example.com R=dnslookup T=remote_smtp H=mail.indigoboulder.example.com [198.51.100.12] C=\"250 OK id=1vF4ZO-gShGX5dIn7A-dkEE\"",
+      "2025-11-01 06:54:35 1vF4ZO-00000000F3g-3Puv -> adam.reyes@indigoboulder.example.com R=dnslookup T=remote_smtp H=mail.indigoboulder.example.com [198.51.100.12] C=\"250 OK id=1vF4ZO-gShGX5dIn7A-dkEE\"",
+      "2025-11-01 06:54:35 1vF4ZO-00000000F3g-3Puv -> ben.garcia@indigoboulder.example.com R=dnslookup T=remote_smtp H=mail.indigoboulder.example.com [198.51.100.12] C=\"250 OK id=1vF4ZO-gShGX5dIn7A-dkEE\"",
+      "2025-11-01 06:54:36 1vF4ZO-00000000F3g-3Puv => elena.schmidt@mailbox.example.com R=dnslookup T=remote_smtp H=mx1.smtp.mailbox.example.com [203.0.113.215] X=TLS1.3:TLS_CHACHA20_POLY1305_SHA256:256 CV=yes K C=\"250 2.0.0 OK  1761976474 f990460e2fsi5287957.385 - gsmtp\"",
+      "2025-11-01 06:54:36 1vF4ZO-00000000F3g-3Puv Completed",
+      "2025-11-01 07:06:34 1vF4l0-00000000cC6-1g9s <= wanda.xu@ourmail.example.org H=(laptop) [203.0.113.169] P=esmtpsa X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=no A=dovecot_plain:wanda.xu@ourmail.example.org S=4390 id=44bd65ee2c81998c@ourmail.example.org",
+      "2025-11-01 07:06:35 1vF4l0-00000000cC6-1g9s => milo.varga@mailbox.example.com R=dnslookup T=remote_smtp H=mx1.smtp.mailbox.example.com [203.0.113.215] X=TLS1.3:TLS_CHACHA20_POLY1305_SHA256:256 CV=yes K C=\"250 2.0.0 OK  1761977194 a5ec2f674dsi1366833.605 - gsmtp\"",
+      "2025-11-01 07:06:35 1vF4l0-00000000cC6-1g9s -> yara.berg@mailbox.example.com R=dnslookup T=remote_smtp H=mx1.smtp.mailbox.example.com [203.0.113.215] X=TLS1.3:TLS_CHACHA20_POLY1305_SHA256:256 CV=yes K C=\"250 2.0.0 OK  1761977194 a5ec2f674dsi1366833.605 - gsmtp\"",
+      "2025-11-01 07:06:35 1vF4l0-00000000cC6-1g9s -> office@mailbox.example.com R=dnslookup T=remote_smtp H=mx1.smtp.mailbox.example.com [203.0.113.215] X=TLS1.3:TLS_CHACHA20_POLY1305_SHA256:256 CV=yes K C=\"250 2.0.0 OK  1761977194 a5ec2f674dsi1366833.605 - gsmtp\"",
+      "2025-11-01 07:06:35 1vF4l0-00000000cC6-1g9s -> nils.duval@mailbox.example.com R=dnslookup T=remote_smtp H=mx1.smtp.mailbox.example.com [203.0.113.215] X=TLS1.3:TLS_CHACHA20_POLY1305_SHA256:256 CV=yes K C=\"250 2.0.0 OK  1761977194 a5ec2f674dsi1366833.605 - gsmtp\"",
+      "2025-11-01 07:06:35 1vF4l0-00000000cC6-1g9s -> nora56@mailbox.example.com R=dnslookup T=remote_smtp H=mx1.smtp.mailbox.example.com [203.0.113.215] X=TLS1.3:TLS_CHACHA20_POLY1305_SHA256:256 CV=yes K C=\"250 2.0.0 OK  1761977194 a5ec2f674dsi1366833.605 - gsmtp\"",
+      "2025-11-01 07:06:35 1vF4l0-00000000cC6-1g9s -> felix.fuchs@mailbox.example.com R=dnslookup T=remote_smtp H=mx1.smtp.mailbox.example.com [203.0.113.215] X=TLS1.3:TLS_CHACHA20_POLY1305_SHA256:256 CV=yes K C=\"250 2.0.0 OK  1761977194 a5ec2f674dsi1366833.605 - gsmtp\"",
+      "2025-11-01 07:06:35 1vF4l0-00000000cC6-1g9s Completed",
+    ]
+    let t = tally([lines])
+    XCTAssertEqual(
+      t.outbound,
+      EximTally.Side(
+        delivered: 10, tls: 7, plaintext: 3, byVersion: ["1.3": 7], byTrust: ["verified": 7]))
+    XCTAssertEqual(
+      t.inbound,
+      EximTally.Side(
+        delivered: 3, tls: 2, plaintext: 1, byVersion: ["1.3": 2], byTrust: ["untrusted": 2]))
+    XCTAssertEqual(t.domains, [
+      "mailbox.example.com": .init(delivered: 7, tls: 7),
+      "indigoboulder.example.com": .init(delivered: 3, plaintext: 3),
+    ])
+    XCTAssertEqual(t.failures, 0)
+  }
+
+  // Old 16-char and new 23-char ids in one file (an upgrade to 4.97), OpenSSL and
+  // GnuTLS cipher names, the test suite's `TLS1.x`. The last line is built on the
+  // session-description form that ChangeLog 4.93 JH/16 quotes
+  // (`TLS1.3:ECDHE_SECP256R1__RSA_PSS_RSAE_SHA256__AES_256_GCM__AEAD:256`).
+  func testOldAndNewIdsWithOpenSSLAndGnuTLSCiphers() {
+    let lines = [
+      "2002-10-31 09:00:10 16ZCW1-0005MB-00 => monk@holistic.example.com R=dnslookup T=remote_smtp H=holistic.example.com [198.51.100.234]",
+      "2020-06-20 00:13:16 1jmXgg-000AIC-89 -> sally@dummy.example.net R=dnslookup T=remote_smtp_smarthost H=smarthost.example.org [203.0.113.5] X=TLS1.2:ECDHE_RSA_AES_128_GCM_SHA256:128 CV=yes DN=\"C=XX,L=Here,O=Text Corp,CN=*.example.org\" C=\"250 6292145-1592637196662@smarthost.example.org Received OK [sHQA_0EGOfCC2A2sh3iD5g]\"",
+      "1999-03-02 09:44:33 10HmaZ-000000005vi-0000 => resume@example.org R=client T=send_to_server1 H=192.0.2.1 [192.0.2.1]:PORT_D X=TLS1.x:ke-RSA-AES256-SHAnnn:xxx* CV=yes DN=\"/CN=server1.example.com\" C=\"250 OK id=10HmbA-000000005vi-0000\"",
+      "2025-11-01 06:53:53 1vF4Yi-00000000DYQ-2Jf1 => elena.varga@silver.coral.example.net R=dnslookup T=remote_smtp H=mx1.hoster2.example.net [203.0.113.205] X=TLS1.2:ECDHE-RSA-AES256-GCM-SHA384:256 CV=yes C=\"250 2.0.0 Ok: queued as ED85BCAAAA\"",
+      "2010-09-13 05:00:13 [1487] 1Ov4tU-0000Nz-Rm => list@example.com R=dnslookup T=remote_smtp H=mx.example.com [198.51.100.9] X=TLSv1:AES256-SHA:256 CV=no C=\"250 OK\"",
+      "2025-02-14 18:12:34 1tixMo-00000000C6a-0aQz => b@example.net R=dnslookup T=remote_smtp H=mx.example.net [203.0.113.9] X=TLS1.3:ECDHE_SECP256R1__RSA_PSS_RSAE_SHA256__AES_256_GCM__AEAD:256 CV=no C=\"250 OK\"",
+    ]
+    let t = tally([lines])
+    XCTAssertEqual(
+      t.outbound,
+      EximTally.Side(
+        delivered: 6, tls: 5, plaintext: 1,
+        byVersion: ["1.0": 1, "1.2": 2, "1.3": 1, "unknown": 1],
+        byTrust: ["verified": 3, "untrusted": 2]))
+    let c = EximCollector()
+    runExim(lines, sink: c)
+    XCTAssertEqual(c.deliveries.map(\.messageID), [
+      "16ZCW1-0005MB-00", "1jmXgg-000AIC-89", "10HmaZ-000000005vi-0000",
+      "1vF4Yi-00000000DYQ-2Jf1", "1Ov4tU-0000Nz-Rm", "1tixMo-00000000C6a-0aQz",
+    ])
+  }
+
+  // A `<= <> R=<id>` is an NDR only when it answers a `**` (reference section 5.1).
+  // Lines 1-2: reference (gvengel/exim_exporter). The warning and second-notice lines
+  // are built on the same shapes with new ids; the last is a remote `<= <>` arrival
+  // (eval-public), which is inbound and no NDR.
+  func testBounceVersusDelayWarning() throws {
+    let c = EximCollector()
+    let t = EximTally()
+    let lines = [
+      "2020-06-19 10:32:57 [789] 1jmKso-0009d4-Uf ** molly@zee.example.com R=dnslookup T=remote_smtp H=mail.zee.example.com [198.51.100.3] X=TLS1.2:ECDHE_RSA_AES_256_GCM_SHA384:256 CV=yes DN=\"C=US,ST=Fake,L=Lost,O=Zee Corp,CN=mail.zee.example.com\": SMTP error from remote mail server after end of data: 554 5.2.0 mKr3jsd25ZIfXmKr4jFD2w Recipient Mailbox Full [504]",
+      "2020-06-19 10:32:57 1jmKsr-00040h-1G <= <> R=1jmKso-0009d4-Uf U=Debian-exim P=local S=9521",
+      // A second notice for the same message with no new `**` (a success DSN).
+      "2020-06-19 10:40:00 1jmKsz-00040h-2H <= <> R=1jmKso-0009d4-Uf U=Debian-exim P=local S=2210",
+      // Deferred only: the notice is a delay warning.
+      "2020-06-19 04:54:02 1jmFYj-00039V-QX == bob@null.example.net R=dnslookup T=remote_smtp defer (110): Connection timed out",
+      "2020-06-20 04:54:10 1jmZaa-00041a-3K <= <> R=1jmFYj-00039V-QX U=Debian-exim P=local S=3120",
+      // Originals not seen in this input: an NDR unless the subject says it is a warning.
+      "2020-06-20 05:00:00 1jmZab-00041b-4L <= <> R=1jmAAA-0003zz-Zz U=Debian-exim P=local S=4100",
+      "2020-06-20 05:00:01 1jmZac-00041c-5M <= <> R=1jmAAB-0003zz-Yy U=Debian-exim P=local S=4100 T=\"Warning: message 1jmAAB-0003zz-Yy delayed 24 hours\"",
+      "2025-11-01 06:53:52 1vF4Yi-00000000DYg-2Yp6 <= <> H=out24.cascadeprairie.example.org [192.0.2.216] P=esmtps X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=no S=6202 id=c5e84033126cfe66@mail.ourmail.example.org",
+    ]
+    runExim(lines, sink: SinkFanOut([c, t]))
+    t.finish()
+    XCTAssertEqual(c.ndrs.map(\.originalID), ["1jmKso-0009d4-Uf", "1jmAAA-0003zz-Zz"])
+    XCTAssertEqual(c.ndrs.map(\.ndrID), ["1jmKsr-00040h-1G", "1jmZab-00041b-4L"])
+    XCTAssertEqual(c.ndrs[0].time, utc(2020, 6, 19, 10, 32, 57))
+    XCTAssertEqual(t.ndrs, 2)
+    XCTAssertEqual(t.failures, 2)
+    XCTAssertEqual(t.byStatus, ["bounced": 1, "deferred": 1])
+    XCTAssertEqual(
+      t.inbound,
+      EximTally.Side(delivered: 1, tls: 1, byVersion: ["1.3": 1], byTrust: ["untrusted": 1]))
+    XCTAssertEqual(try XCTUnwrap(c.arrivals.first).sender, "")
+  }
+}
+
+final class EximStatsAndSniffTests: XCTestCase {
+  private func corpusLines(_ name: String) throws -> [String] {
+    let path = sharedPath("corpus/" + name)
+    guard FileManager.default.fileExists(atPath: path) else {
+      throw XCTSkip("corpus not present at \(path)")
+    }
+    return try String(contentsOfFile: path, encoding: .utf8)
+      .split(separator: "\n", omittingEmptySubsequences: true)
+      .map(String.init).filter { !$0.hasPrefix("# ") }
+  }
+
+  // Every line of the Exim corpus is either used or knowingly recognised. Figures
+  // counted with grep: 30 id-bearing `=>`/`->`/`**`/`==` lines, 6 `<=` lines from a
+  // non-loopback client with an esmtp-family P=, 14 per-host/TLS error lines.
+  func testEveryCorpusLineIsRecognised() throws {
+    let lines = try corpusLines("exim-lines.log")
+    let (c, p) = eximEvents(lines)
+    XCTAssertEqual(p.stats.lines, 113)
+    XCTAssertEqual(p.stats.parsed, 113, "\(p.stats.skippedByKind) \(p.stats.samples)")
+    XCTAssertEqual(c.deliveries.count, 30)
+    XCTAssertEqual(c.arrivals.count, 6)
+    XCTAssertEqual(c.attempts.count, 14)
+  }
+
+  // Unknown text after an Exim prefix is counted under a kind, with an example.
+  func testUnknownLinesAreCounted() {
+    let (c, p) = eximEvents([
+      "2025-11-01 06:53:51 something Exim never writes",
+      "2025-11-01 06:53:51 1vF4Yh-00000000DYB-2RfW something else",
+      "not a log line at all",
+    ])
+    XCTAssertEqual(c.events.count, 0)
+    XCTAssertEqual(p.stats.lines, 3)
+    XCTAssertEqual(p.stats.parsed, 0)
+    XCTAssertEqual(p.stats.skippedByKind, [
+      "exim: unrecognised line": 1, "exim: unrecognised message line": 1,
+      "exim: not an exim log line": 1,
+    ])
+    XCTAssertEqual(p.stats.samples.count, 3)
+  }
+
+  func testSniffAcceptsEximAndRejectsPostfix() throws {
+    let exim = try corpusLines("exim-lines.log")
+    let postfix = try corpusLines("postfix-lines.log")
+    XCTAssertEqual(postfix.filter { EximParser.sniff($0) > 0 }, [])
+    // 113 corpus lines: 91 with an Exim timestamp and 4 in exim[pid] syslog lines are
+    // claimed; 5 `[n/5]` pieces without syslog framing, 7 rejectlog envelope/header
+    // lines and 6 lines pasted without a timestamp are not.
+    XCTAssertEqual(exim.filter { EximParser.sniff($0) > 0 }.count, 95)
+    XCTAssertEqual(EximParser.sniff(exim.first { $0.contains(" <= ") }!), 3)
+    XCTAssertEqual(
+      EximParser.sniff("2003-04-25 11:17:07 +0100 Start queue run: pid=12762"), 1)
+    XCTAssertEqual(
+      EximParser.sniff(
+        "Feb 14 18:12:33 192.0.2.51 exim[46483]: 2025-02-14 18:12:33.470 [46483] 1tixMn-00000000C5j-1wRa <= root@ru.example.net U=root Ci=46483 P=local S=362"),
+      3)
+    XCTAssertEqual(ParserRegistry.detect(Array(exim.prefix(40)))?.id, "exim")
+  }
+}
