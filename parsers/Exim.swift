@@ -145,23 +145,19 @@ public final class EximParser: LogParser {
   /// An Exim message id at `p` (16 chars `6-6-2` or 23 chars `6-11-4`, base 62) followed
   /// by a space or the end; returns its range and where the text after it starts.
   static func messageID(_ b: Bytes, at p: Int) -> (Range<Int>?, Int) {
-    for length in [23, 16] {
-      let end = p + length
-      guard end <= b.count, end == b.count || b[end] == ASCII.space else { continue }
-      let secondDash = length == 23 ? p + 18 : p + 13
-      var ok = true
-      for i in p..<end {
-        let c = b[i]
-        if i == p + 6 || i == secondDash {
-          if c != 0x2D { ok = false; break }
-        } else if !ASCII.isAlnum(c) {
-          ok = false
-          break
-        }
-      }
-      if ok { return (p..<end, min(end + 1, b.count)) }
-    }
+    if isID(b, p, 23, 18) { return (p..<(p + 23), min(p + 24, b.count)) }
+    if isID(b, p, 16, 13) { return (p..<(p + 16), min(p + 17, b.count)) }
     return (nil, p)
+  }
+
+  private static func isID(_ b: Bytes, _ p: Int, _ length: Int, _ secondDash: Int) -> Bool {
+    let end = p + length
+    guard end <= b.count, end == b.count || b[end] == ASCII.space else { return false }
+    for i in p..<end {
+      let dash = i == p + 6 || i == p + secondDash
+      if dash ? b[i] != 0x2D : !ASCII.isAlnum(b[i]) { return false }
+    }
+    return true
   }
 
   // MARK: - Dispatch
@@ -194,8 +190,9 @@ public final class EximParser: LogParser {
       return time == nil ? nil : "exim: flag line without message id"
     }
     if perHost(line, id: nil, at: p) { return nil }
+    // `[ip] SSL verify error: ...` of an inbound session: nothing to count.
     if b.has("[", at: p), let close = b.index(of: ASCII.rbracket, from: p),
-      b.has("] SSL verify error", at: close) || b.has("] SSL verify", at: close)
+      b.has("] SSL verify", at: close)
     {
       return nil
     }
@@ -204,37 +201,36 @@ public final class EximParser: LogParser {
 
   /// Texts with a message id that carry nothing for the report but are Exim's own.
   private static func isKnownMessageText(_ b: Bytes, at p: Int) -> Bool {
-    for prefix: StaticString in [
-      "Message is frozen", "Frozen", "Unfrozen", "spool file is locked",
-      "Spool file is locked", "cancelled", "DKIM", "SA:", "F=", "U=", "rejected", "Warning:",
-      "no immediate delivery", "Message ", "error ignored", "SPF", "DMARC", "ARC", "cwd=",
-      "removed by", "Delivery attempt", "routing", "retry time not reached", "Sender ",
-      "original recipients ignored", "Suppressing", "SMTP data timeout", "Remote host ",
-      "SMTP timeout", "timed out", "temporarily rejected", "H=", "TLS ",
-    ] where b.has(prefix, at: p) {
-      return true
-    }
-    return false
+    knownMessageTexts.contains { b.has($0, at: p) }
   }
+
+  private static let knownMessageTexts: [StaticString] = [
+    "Message is frozen", "Frozen", "Unfrozen", "spool file is locked",
+    "Spool file is locked", "cancelled", "DKIM", "SA:", "F=", "U=", "rejected", "Warning:",
+    "no immediate delivery", "Message ", "error ignored", "SPF", "DMARC", "ARC", "cwd=",
+    "removed by", "Delivery attempt", "routing", "retry time not reached", "Sender ",
+    "original recipients ignored", "Suppressing", "SMTP data timeout", "Remote host ",
+    "SMTP timeout", "timed out", "temporarily rejected", "H=", "TLS ",
+  ]
 
   /// Texts without a message id (connections, queue runs, rejects, daemon) we know.
   private static func isKnownText(_ b: Bytes, at p: Int) -> Bool {
-    for prefix: StaticString in [
-      "H=", "U=", "F=", "SMTP ", "no MAIL in", "no host name found", "Start queue run",
-      "End queue run", "exim ", "Warning:", "Suggested action", "TLS ", "rejected",
-      "unexpected disconnection", "Connection from", "(", "cwd=", "ident ", "host name alias",
-      "DKIM", "SPF", "DMARC", "SA:", "daemon", "pid ", "Spool", "spool", "Failed to",
-      "sender verify", "Start ", "End ", "Completed", "LOG:", "Envelope-from:", "Envelope-to:",
-      "  ", "\t", "listening for", "Received ", "*** ", "unable to", "fatal",
-    ] where b.has(prefix, at: p) {
-      return true
-    }
+    if knownTexts.contains(where: { b.has($0, at: p) }) { return true }
     // Rejectlog header lines: a one-character flag and a space (`P Received: ...`).
     if p + 2 <= b.count, b[p + 1] == ASCII.space, ASCII.isUpper(b[p]) || b[p] == 0x2A {
       return true
     }
     return b.index(of: " authenticator failed for ", from: p) != nil
   }
+
+  private static let knownTexts: [StaticString] = [
+    "H=", "U=", "F=", "SMTP ", "no MAIL in", "no host name found", "Start queue run",
+    "End queue run", "exim ", "Warning:", "Suggested action", "TLS ", "rejected",
+    "unexpected disconnection", "Connection from", "(", "cwd=", "ident ", "host name alias",
+    "DKIM", "SPF", "DMARC", "SA:", "daemon", "pid ", "Spool", "spool", "Failed to",
+    "sender verify", "Start ", "End ", "Completed", "LOG:", "Envelope-from:", "Envelope-to:",
+    "  ", "\t", "listening for", "Received ", "*** ", "unable to", "fatal",
+  ]
 
   // MARK: - Arrivals
 
@@ -318,9 +314,6 @@ public final class EximParser: LogParser {
     f.scan(b, from: rcpt.end, stopAtSeparator: false)
     let outbound = isOutbound(b, f)
     if outbound { sawOutbound = true }
-    let protection: Protection =
-      f.cipher != nil
-      ? .tls(f.version(b) ?? .unknown, f.trust(b)) : .unproven(evidenceKey: evidenceKey)
     let recipient = rcpt.address(b)
     context.sink.consume(
       .delivery(
@@ -329,8 +322,9 @@ public final class EximParser: LogParser {
           domain: Address.domain(of: recipient), sender: messages[id]?.sender,
           relay: relay(b, f, sent: true), remoteHost: f.hostName(b), remoteAddr: f.hostAddr(b),
           agent: f.transport.map { b.string($0.lowerBound, $0.upperBound) } ?? "",
-          status: .sent, isOutbound: outbound, protection: protection,
-          dsn: f.confirmation.flatMap { enhancedStatus(b, in: $0) })))
+          status: .sent, isOutbound: outbound,
+          protection: f.protection(b, evidenceKey: evidenceKey),
+          dsn: f.confirmation.flatMap { Self.enhancedStatusCode(b, $0.lowerBound, $0.upperBound) })))
   }
 
   private func isOutbound(_ b: Bytes, _ f: Fields) -> Bool {
@@ -387,8 +381,7 @@ public final class EximParser: LogParser {
           relay: relay(b, f, sent: false), remoteHost: remoteHost, remoteAddr: remoteAddr,
           agent: f.transport.map { b.string($0.lowerBound, $0.upperBound) } ?? "",
           status: status, isOutbound: isOutbound(b, f),
-          protection: f.cipher != nil
-            ? .tls(f.version(b) ?? .unknown, f.trust(b)) : .unproven(evidenceKey: evidenceKey),
+          protection: f.protection(b, evidenceKey: evidenceKey),
           dsn: Self.dsn(in: reason), reason: reason.isEmpty ? nil : reason, detail: detail,
           line: b.string)))
   }
@@ -460,10 +453,6 @@ public final class EximParser: LogParser {
     return copy.withUTF8 { b in
       b.isEmpty ? nil : enhancedStatusCode(b, 0, b.count)
     }
-  }
-
-  private func enhancedStatus(_ b: Bytes, in r: Range<Int>) -> String? {
-    Self.enhancedStatusCode(b, r.lowerBound, r.upperBound)
   }
 
   /// Scans `start..<end` for `NNN X.Y.Z` / `NNN-X.Y.Z` with matching classes.
@@ -633,7 +622,10 @@ struct Stamp {
     guard p + 19 <= b.count, b[p + 4] == 0x2D, b[p + 7] == 0x2D, b[p + 10] == ASCII.space,
       b[p + 13] == ASCII.colon, b[p + 16] == ASCII.colon
     else { return nil }
-    for i in [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18] where !ASCII.isDigit(b[p + i]) {
+    // Every other position of `YYYY-MM-DD HH:MM:SS` is a digit.
+    for i in p..<(p + 19) where i != p + 4 && i != p + 7 && i != p + 10 && i != p + 13
+      && i != p + 16 && !ASCII.isDigit(b[i])
+    {
       return nil
     }
     var i = p + 19
@@ -1102,6 +1094,11 @@ struct Fields {
     if equals("1.2") { return .v12 }
     if equals("1.3") { return .v13 }
     return .unknown
+  }
+
+  /// TLS with version and trust when `X=` was logged, else unproven (evidence rule).
+  func protection(_ b: Bytes, evidenceKey: String) -> Protection {
+    cipher != nil ? .tls(version(b) ?? .unknown, trust(b)) : .unproven(evidenceKey: evidenceKey)
   }
 
   /// Trust from `CV=`: yes and dane are verified, no is untrusted, absent is unknown.

@@ -353,6 +353,19 @@ final class EximPrefixTests: XCTestCase {
     XCTAssertEqual(d.protection, .unproven(evidenceKey: "exim:0"))
   }
 
+  // RFC 5424-style ISO syslog time (fail2ban/fail2ban issue #3060 shape) in front of
+  // the reference's +0100 line: the syslog HOSTNAME is the log host, the Exim time wins.
+  func testISOSyslogFraming() throws {
+    let line =
+      "2021-05-04T13:37:00.123456+01:00 mx1 exim4[2213]: 2021-05-04 13:37:00 +0100 1gon8g-0001rZ-K0 <= mail@senderhost.example.org H=mail.remotehost.example.com [203.0.113.123] P=esmtpsa X=TLSv1.2:ECDHE-RSA-AES256-GCM-SHA384:256 CV=no A=fixed_cram:foo K S=10258521 DKIM=remotehost.example.com id=foobar@mail.remotehost.example.com"
+    XCTAssertEqual(EximParser.sniff(line), 3)
+    let (c, p) = eximEvents([line])
+    let a = try single(c.arrivals)
+    XCTAssertEqual(a.origin.logHost, "mx1")
+    XCTAssertEqual(a.time, utc(2021, 5, 4, 12, 37, 0))
+    XCTAssertEqual(p.stats.logHosts, ["mx1"])
+  }
+
   // A syslog line whose Exim timestamp was dropped (`syslog_timestamp = false`) takes
   // the syslog time; the year comes from the tracker's reference (Feb 2025 here).
   func testSyslogTimeWhenEximTimestampIsDropped() throws {
@@ -513,6 +526,22 @@ final class EximDeliveryTests: XCTestCase {
     XCTAssertEqual(d.map(\.agent), ["local_delivery", "t1", "", ""])
     XCTAssertEqual(d[2].messageID, "10HmaX-0005vi-00")
     XCTAssertEqual(p.stats.parsed, 5)
+  }
+
+  // spec.xfpt "Log line flags": a cutthrough delivery (`>>`) precedes its `<=` line and
+  // is the only delivery line of that recipient, so it counts as sent. Built on the
+  // 16ZCW1 spec lines.
+  func testCutthroughDeliveryIsADelivery() throws {
+    let (c, _) = eximEvents([
+      "2002-10-31 08:57:53 16ZCW1-0005MB-00 >> monk@holistic.example.com R=dnslookup T=remote_smtp H=holistic.example.com [198.51.100.234] X=TLSv1.2:ECDHE-RSA-AES256-GCM-SHA384:256 CV=yes C=\"250 OK\"",
+      "2002-10-31 08:57:53 16ZCW1-0005MB-00 <= kryten@dwarf.example.org H=mailer.example.org [192.0.2.123] U=exim P=esmtp S=5678",
+    ])
+    let d = try single(c.deliveries)
+    XCTAssertEqual(d.status, .sent)
+    XCTAssertTrue(d.isOutbound)
+    XCTAssertEqual(d.protection, .tls(.v12, .verified))
+    XCTAssertNil(d.sender)
+    XCTAssertEqual(try single(c.arrivals).protection, .plaintext)
   }
 
   // The sender of the `<=` line is carried to the deliveries until `Completed`.
