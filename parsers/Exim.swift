@@ -14,6 +14,7 @@
 // two-generation table. Nothing here throws or traps: a line that is not understood
 // is counted under a kind in `stats` and parsing goes on.
 
+import Foundation
 import MailLogKit
 import MailLogModel
 
@@ -23,6 +24,7 @@ public final class EximParser: LogParser {
   public private(set) var stats: InputStats
 
   private let context: ParseContext
+  private let prefix: SyslogPrefixParser
   private let evidenceKey: String
   private var evidenceSent = false
   private var sawOutbound = false
@@ -35,6 +37,7 @@ public final class EximParser: LogParser {
   /// Makes a parser for one input.
   public init(context: ParseContext) {
     self.context = context
+    prefix = SyslogPrefixParser(clock: context.clock, years: context.years)
     stats = InputStats(name: context.name, format: "exim")
     evidenceKey = "exim:\(context.input)"
   }
@@ -78,9 +81,9 @@ public final class EximParser: LogParser {
     if Stamp.parse(b, at: 0) != nil {
       return handleText(b, from: 0, host: "", fallbackTime: { nil })
     }
-    if let sys = Syslog.parse(b) {
+    if let sys = prefix.parse(b), b.has("exim", at: sys.program.lowerBound) {
       let host = logHost(b, sys.host)
-      return handlePiece(b, from: sys.body, host: host, fallbackTime: { sys.time(b, self.context) })
+      return handlePiece(b, from: sys.message, host: host, fallbackTime: { sys.time })
     }
     if SplitMarker.parse(b, at: 0) != nil {
       return handlePiece(b, from: 0, host: "", fallbackTime: { nil })
@@ -124,6 +127,7 @@ public final class EximParser: LogParser {
     } else {
       time = fallbackTime()
     }
+    if let time { context.sink.consume(.time(time)) }
     let (id, body) = Self.messageID(b, at: Self.pidEnd(b, p))
     let idString = id.map { b.string($0.lowerBound, $0.upperBound) }
     return dispatch(b, at: body, id: idString, time: time, host: host)
@@ -137,7 +141,7 @@ public final class EximParser: LogParser {
     if !same {
       hostBytes = Array(b[r])
       hostString = b.string(r.lowerBound, r.upperBound)
-      stats.logHosts.insert(hostString)
+      if !hostString.isEmpty { stats.logHosts.insert(hostString) }
     }
     return hostString
   }
@@ -574,8 +578,10 @@ public final class EximParser: LogParser {
     var p: Int
     if let stamp = Stamp.parse(b, at: 0) {
       p = stamp.next
-    } else if let sys = Syslog.parse(b) {
-      p = sys.body
+    } else if let sys = SyslogPrefixParser(
+      clock: LocalClock(), years: YearTracker(reference: Date())
+    ).parse(b), b.has("exim", at: sys.program.lowerBound) {
+      p = sys.message
       if let m = SplitMarker.parse(b, at: p) { p = m.next }
       if let stamp = Stamp.parse(b, at: p) { p = stamp.next }
     } else {
@@ -665,76 +671,6 @@ struct Stamp {
       base = clock.epoch(year: y, month: mo, day: d, hour: h, minute: mi, second: s)
     }
     return base.map { $0 + LogTime(millis) / 1000 }
-  }
-}
-
-/// A syslog header in front of an Exim line: `Mmm dd hh:mm:ss HOST exim[pid]: ` or
-/// `YYYY-MM-DDThh:mm:ss[.frac](Z|±hh:mm) HOST exim[pid]: `. The program must start with
-/// `exim` (exim, exim4).
-struct Syslog {
-  var host: Range<Int>
-  /// Where the message text starts.
-  var body: Int
-  var iso: Bool
-
-  static func parse(_ b: Bytes) -> Syslog? {
-    var i: Int
-    var iso = false
-    if b.count > 16, MonthNames.english(b[0], b[1], b[2]) != nil, b[3] == ASCII.space {
-      // `Feb 14 18:12:33` or `Feb  4 18:12:33`.
-      i = 4
-      if b[i] == ASCII.space { i += 1 }
-      while i < b.count && ASCII.isDigit(b[i]) { i += 1 }
-      guard b.has(" ", at: i), i + 9 < b.count, b[i + 3] == ASCII.colon,
-        b[i + 6] == ASCII.colon
-      else { return nil }
-      i += 9
-    } else if b.count > 20, b[4] == 0x2D, b[10] == 0x54 {  // 'T'
-      iso = true
-      guard let sp = b.index(of: ASCII.space, from: 11) else { return nil }
-      i = sp
-    } else {
-      return nil
-    }
-    guard i < b.count, b[i] == ASCII.space else { return nil }
-    let hostStart = i + 1
-    guard let hostEnd = b.index(of: ASCII.space, from: hostStart), hostEnd > hostStart else {
-      return nil
-    }
-    let prog = hostEnd + 1
-    guard b.has("exim", at: prog), let colon = b.index(of: ASCII.colon, from: prog),
-      b.has(": ", at: colon), b.index(of: ASCII.space, from: prog).map({ $0 > colon }) ?? false
-    else { return nil }
-    return Syslog(host: hostStart..<hostEnd, body: colon + 2, iso: iso)
-  }
-
-  /// The syslog time, for lines whose Exim timestamp was dropped (`syslog_timestamp`).
-  func time(_ b: Bytes, _ context: ParseContext) -> LogTime? {
-    if iso {
-      guard let y = b.decimal(0, 4), let mo = b.decimal(5, 7), let d = b.decimal(8, 10),
-        let h = b.decimal(11, 13), let mi = b.decimal(14, 16), let s = b.decimal(17, 19)
-      else { return nil }
-      var i = 19
-      while i < b.count && (b[i] == ASCII.dot || ASCII.isDigit(b[i])) { i += 1 }
-      var offset = 0
-      if i + 6 <= b.count, b[i] == 0x2B || b[i] == 0x2D, let oh = b.decimal(i + 1, i + 3),
-        let om = b.decimal(i + 4, i + 6)
-      {
-        offset = (oh * 3600 + om * 60) * (b[i] == 0x2D ? -1 : 1)
-      }
-      return LocalClock.epoch(
-        year: y, month: mo, day: d, hour: h, minute: mi, second: s, offset: offset)
-    }
-    guard let month = MonthNames.english(b[0], b[1], b[2]) else { return nil }
-    var i = 4
-    if b[i] == ASCII.space { i += 1 }
-    var dayEnd = i
-    while dayEnd < b.count && ASCII.isDigit(b[dayEnd]) { dayEnd += 1 }
-    guard let day = b.decimal(i, dayEnd), let h = b.decimal(dayEnd + 1, dayEnd + 3),
-      let mi = b.decimal(dayEnd + 4, dayEnd + 6), let s = b.decimal(dayEnd + 7, dayEnd + 9)
-    else { return nil }
-    let year = context.years.year(month: month, day: day)
-    return context.clock.epoch(year: year, month: month, day: day, hour: h, minute: mi, second: s)
   }
 }
 

@@ -15,7 +15,11 @@ import XCTest
 /// Collects every event.
 final class EximCollector: EventSink {
   var events: [MailEvent] = []
-  func consume(_ event: MailEvent) { events.append(event) }
+  /// Timestamps of `.time` events, in order.
+  var times: [LogTime] = []
+  func consume(_ event: MailEvent) {
+    if case .time(let t) = event { times.append(t) } else { events.append(event) }
+  }
 
   var deliveries: [DeliveryEvent] {
     events.compactMap { if case .delivery(let d) = $0 { return d } else { return nil } }
@@ -238,6 +242,7 @@ final class EximArrivalTests: XCTestCase {
     XCTAssertEqual(a.origin.mta, .exim)
     XCTAssertEqual(p.stats.lines, 1)
     XCTAssertEqual(p.stats.parsed, 1)
+    XCTAssertEqual(c.times, [utc(2017, 7, 30, 18, 51, 5) + 0.712])
   }
 
   // logstash-patterns-core exim_spec: `[pid]`, 16-char id, client port, OpenSSL `TLSv1`.
@@ -403,6 +408,8 @@ final class EximPrefixTests: XCTestCase {
     let (c, p) = eximEvents(pieces)
     XCTAssertEqual(p.stats.parsed, 5)
     XCTAssertEqual(c.events.count, 0)
+    // One timestamp, for the joined line.
+    XCTAssertEqual(c.times, [utc(2002, 9, 16, 16, 9, 43)])
     // A piece out of order is counted, not parsed.
     let (_, broken) = eximEvents([pieces[0], pieces[2]])
     XCTAssertEqual(broken.stats.skippedByKind, ["exim: broken syslog split line": 1])
@@ -998,6 +1005,8 @@ final class EximStatsAndSniffTests: XCTestCase {
       "not a log line at all",
     ])
     XCTAssertEqual(c.events.count, 0)
+    // The report period still sees the two timestamps.
+    XCTAssertEqual(c.times, [utc(2025, 11, 1, 6, 53, 51), utc(2025, 11, 1, 6, 53, 51)])
     XCTAssertEqual(p.stats.lines, 3)
     XCTAssertEqual(p.stats.parsed, 0)
     XCTAssertEqual(p.stats.skippedByKind, [
