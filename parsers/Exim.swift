@@ -10,8 +10,8 @@
 // delivery without `X=` is `.unproven("exim:<input>")`, and `.tlsEvidence` is sent the
 // first time a line of the input contains ` X=` (TLS logging is on for that input).
 // Work is done on bytes; Strings are made only for fields an event keeps. Per-message
-// state (sender, failure flags, TLS detail) lives until `Completed` and is bounded by a
-// two-generation table. Nothing here throws or traps: a line that is not understood
+// state (sender, failure flags, TLS detail) lives until `Completed`, is shared by the
+// Exim inputs of one run (rotated files) and is bounded by a two-generation table. Nothing here throws or traps: a line that is not understood
 // is counted under a kind in `stats` and parsing goes on.
 
 import Foundation
@@ -28,7 +28,9 @@ public final class EximParser: LogParser {
   private let evidenceKey: String
   private var evidenceSent = false
   private var sawOutbound = false
-  private var messages = MessageTable(limit: 100_000)
+  /// Message states, shared by the Exim inputs of a run so that rotated files
+  /// (`mainlog.1` then `mainlog`) keep senders and failure history across the cut.
+  private let shared: MessageStore
   private var split = SplitLine()
   // The log host of the last syslog-wrapped line, kept to avoid a String per line.
   private var hostBytes: [UInt8] = []
@@ -38,6 +40,12 @@ public final class EximParser: LogParser {
   public init(context: ParseContext) {
     self.context = context
     prefix = SyslogPrefixParser(clock: context.clock, years: context.years)
+    if let store = context.run.shared[MessageStore.key] as? MessageStore {
+      shared = store
+    } else {
+      shared = MessageStore()
+      context.run.shared[MessageStore.key] = shared
+    }
     stats = InputStats(name: context.name, format: "exim")
     evidenceKey = "exim:\(context.input)"
   }
@@ -180,7 +188,7 @@ public final class EximParser: LogParser {
       }
       if b.has("** ", at: p) { failure(line, id: id, at: p + 3, status: .bounced); return nil }
       if b.has("== ", at: p) { failure(line, id: id, at: p + 3, status: .deferred); return nil }
-      if b.has("Completed", at: p) { messages.remove(id); return nil }
+      if b.has("Completed", at: p) { shared.table.remove(id); return nil }
       if b.has("*> ", at: p) || b.has("(= ", at: p) { return nil }
       if perHost(line, id: id, at: p) { return nil }
       return Self.isKnownMessageText(b, at: p) ? nil : "exim: unrecognised message line"
@@ -245,7 +253,7 @@ public final class EximParser: LogParser {
     let sender = rawSender == "<>" ? "" : rawSender
     var f = Fields()
     f.scan(b, from: senderEnd, stopAtSeparator: false)
-    messages.update(id) { $0.sender = sender }
+    shared.table.update(id) { $0.sender = sender }
 
     let header = f.idHeader.map { b.string($0.lowerBound, $0.upperBound) }
     context.sink.consume(
@@ -298,9 +306,9 @@ public final class EximParser: LogParser {
   /// only with `==` or `=>` lines is not. For a message not seen in this input, the
   /// subject decides when logged (`Warning: message ... delayed`), else it is an NDR.
   private func isBounce(original: String, subject: String?) -> Bool {
-    if let state = messages[original] {
+    if let state = shared.table[original] {
       if state.failed {
-        messages.update(original) { $0.failed = false }
+        shared.table.update(original) { $0.failed = false }
         return true
       }
       return false
@@ -323,7 +331,7 @@ public final class EximParser: LogParser {
       .delivery(
         DeliveryEvent(
           origin: line.origin, time: line.time, messageID: id, recipient: recipient,
-          domain: Address.domain(of: recipient), sender: messages[id]?.sender,
+          domain: Address.domain(of: recipient), sender: shared.table[id]?.sender,
           relay: relay(b, f, sent: true), remoteHost: f.hostName(b), remoteAddr: f.hostAddr(b),
           agent: f.transport.map { b.string($0.lowerBound, $0.upperBound) } ?? "",
           status: .sent, isOutbound: outbound,
@@ -372,7 +380,7 @@ public final class EximParser: LogParser {
     if f.host == nil, let embedded = Self.embeddedHost(reason) {
       (remoteHost, remoteAddr) = (embedded.0, embedded.1)
     }
-    let state = messages.update(id) {
+    let state = shared.table.update(id) {
       if status == .bounced { $0.failed = true } else { $0.deferred = true }
     }
     let detail = state.detail(for: remoteAddr)
@@ -527,7 +535,7 @@ public final class EximParser: LogParser {
       // `[ip] SSL verify error: ...`: the detail for the message's next failure.
       let addr = b.string(p + 1, close)
       let text = b.string(min(close + 2, b.count), b.count)
-      messages.update(id) { $0.setDetail(text, addr: addr, verify: true) }
+      shared.table.update(id) { $0.setDetail(text, addr: addr, verify: true) }
       return true
     } else {
       return false
@@ -537,8 +545,8 @@ public final class EximParser: LogParser {
     let addr = host.flatMap { h in h.ip.map { b.string($0.lowerBound, $0.upperBound) } }
     var detail: String?
     if let id {
-      detail = messages[id]?.detail(for: addr)
-      if isTLS { messages.update(id) { $0.setDetail(reason, addr: addr, verify: false) } }
+      detail = shared.table[id]?.detail(for: addr)
+      if isTLS { shared.table.update(id) { $0.setDetail(reason, addr: addr, verify: false) } }
     }
     context.sink.consume(
       .attempt(
@@ -1090,6 +1098,12 @@ struct MessageState {
     guard let text = detailText, addr == detailAddr else { return nil }
     return text
   }
+}
+
+/// The message table of a run, shared by its Exim parsers through `RunState.shared`.
+final class MessageStore {
+  static let key = "exim.messages"
+  var table = MessageTable(limit: 100_000)
 }
 
 /// Message states in two generations: when the current one fills up it becomes the

@@ -973,6 +973,32 @@ final class EximCountingTests: XCTestCase {
   }
 }
 
+final class EximRotationTests: XCTestCase {
+  // Two inputs of one run (mainlog.1 then mainlog): the sender of a message and its
+  // deferral carry over, so a delay warning in the second file is no NDR, while the
+  // bounce notice after a `**` in the second file is. Lines as in the NDR test above.
+  func testMessageStateCarriesAcrossInputsOfOneRun() throws {
+    let run = RunState()
+    let c = EximCollector()
+    runExim(
+      [
+        "2020-06-19 04:50:00 1jmFYj-00039V-QX <= bob@example.org H=(desk) [198.51.100.7] P=esmtpsa X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=no S=3400",
+        "2020-06-19 04:54:02 1jmFYj-00039V-QX == bob@null.example.net R=dnslookup T=remote_smtp defer (110): Connection timed out",
+      ], sink: c, input: 0, run: run)
+    runExim(
+      [
+        "2020-06-20 04:54:10 1jmZaa-00041a-3K <= <> R=1jmFYj-00039V-QX U=Debian-exim P=local S=3120",
+        "2020-06-20 05:10:00 1jmFYj-00039V-QX ** bob@null.example.net R=dnslookup T=remote_smtp: retry timeout exceeded",
+        "2020-06-20 05:10:00 1jmZab-00041b-4L <= <> R=1jmFYj-00039V-QX U=Debian-exim P=local S=4100",
+      ], sink: c, input: 1, run: run)
+    XCTAssertEqual(c.deliveries.map(\.sender), ["bob@example.org", "bob@example.org"])
+    XCTAssertEqual(c.ndrs.map(\.ndrID), ["1jmZab-00041b-4L"])
+    // Evidence stays per input: the second input logged no X=.
+    XCTAssertEqual(c.evidence, ["exim:0"])
+    XCTAssertEqual(c.deliveries[1].protection, .unproven(evidenceKey: "exim:1"))
+  }
+}
+
 final class EximStatsAndSniffTests: XCTestCase {
   private func corpusLines(_ name: String) throws -> [String] {
     let path = sharedPath("corpus/" + name)
