@@ -271,8 +271,8 @@ public final class EximParser: LogParser {
     }
 
     guard let host = f.host, let ip = host.ip, let proto = f.proto else { return }
+    guard !Self.isLoopback(b, ip), let encrypted = Self.inboundProtocol(b, proto) else { return }
     let addr = b.string(ip.lowerBound, ip.upperBound)
-    guard !Address.isLoopback(addr), let encrypted = Self.inboundProtocol(b, proto) else { return }
     let protection: Protection =
       encrypted
       ? .tls(f.version(b) ?? .unknown, f.trust(b)) : .plaintext
@@ -326,12 +326,12 @@ public final class EximParser: LogParser {
     f.scan(b, from: rcpt.end, stopAtSeparator: false)
     let outbound = isOutbound(b, f)
     if outbound { sawOutbound = true }
-    let recipient = rcpt.address(b)
+    let (recipient, domain) = rcpt.addressAndDomain(b)
     context.sink.consume(
       .delivery(
         DeliveryEvent(
           origin: line.origin, time: line.time, messageID: id, recipient: recipient,
-          domain: Address.domain(of: recipient), sender: shared.table[id]?.sender,
+          domain: domain, sender: shared.table[id]?.sender,
           relay: relay(b, f, sent: true), remoteHost: f.hostName(b), remoteAddr: f.hostAddr(b),
           agent: f.transport.map { b.string($0.lowerBound, $0.upperBound) } ?? "",
           status: .sent, isOutbound: outbound,
@@ -341,16 +341,34 @@ public final class EximParser: LogParser {
 
   private func isOutbound(_ b: Bytes, _ f: Fields) -> Bool {
     guard let ip = f.host?.ip else { return false }
-    if Address.isLoopback(b.string(ip.lowerBound, ip.upperBound)) { return false }
+    if Self.isLoopback(b, ip) { return false }
     if let t = f.transport, Self.isLocalTransport(b, t) { return false }
     return true
   }
 
   /// Transports that hand mail to a local store even over TCP (LMTP to Dovecot...).
   static func isLocalTransport(_ b: Bytes, _ r: Range<Int>) -> Bool {
-    let lower = b.lowercasedString(r.lowerBound, r.upperBound)
-    return lower.hasPrefix("local") || lower.contains("lmtp") || lower.contains("dovecot")
-      || lower.contains("appendfile") || lower.contains("pipe")
+    if hasCaseless(b, r.lowerBound, r.upperBound, "local") { return true }
+    return r.contains { i in localWords.contains { hasCaseless(b, i, r.upperBound, $0) } }
+  }
+
+  private static let localWords: [StaticString] = ["lmtp", "dovecot", "appendfile", "pipe"]
+
+  /// Whether `word` (lower case) starts at `i`, ignoring ASCII case, within `..<end`.
+  private static func hasCaseless(_ b: Bytes, _ i: Int, _ end: Int, _ word: StaticString) -> Bool {
+    let n = word.utf8CodeUnitCount
+    guard i + n <= end else { return false }
+    let w = word.utf8Start
+    for k in 0..<n where b[i + k] | 0x20 != w[k] { return false }
+    return true
+  }
+
+  /// Loopback addresses as Exim logs them: 127.0.0.0/8, `::1`, `::ffff:127.x`.
+  static func isLoopback(_ b: Bytes, _ r: Range<Int>) -> Bool {
+    let s = r.lowerBound
+    if b.has("127.", at: s) { return true }
+    if r.count == 3 && b.has("::1", at: s) { return true }
+    return hasCaseless(b, s, r.upperBound, "::ffff:127.")
   }
 
   /// `name [ip]:port` as logged; `local` for a delivery by a transport without a host,
@@ -384,12 +402,12 @@ public final class EximParser: LogParser {
       if status == .bounced { $0.failed = true } else { $0.deferred = true }
     }
     let detail = state.detail(for: remoteAddr)
-    let recipient = rcpt.address(b)
+    let (recipient, domain) = rcpt.addressAndDomain(b)
     context.sink.consume(
       .delivery(
         DeliveryEvent(
           origin: line.origin, time: line.time, messageID: id, recipient: recipient,
-          domain: Address.domain(of: recipient), sender: state.sender,
+          domain: domain, sender: state.sender,
           relay: relay(b, f, sent: false), remoteHost: remoteHost, remoteAddr: remoteAddr,
           agent: f.transport.map { b.string($0.lowerBound, $0.upperBound) } ?? "",
           status: status, isOutbound: isOutbound(b, f),
@@ -887,15 +905,24 @@ struct Recipient {
   }
 
   /// The final address, or the original when the final one is a local part, a file,
-  /// a pipe or `:blackhole:`.
-  func address(_ b: Bytes) -> String {
-    if let o = original, b.index(of: ASCII.at, from: final.lowerBound).map({ $0 >= final.upperBound }) ?? true {
-      return b.string(o.lowerBound, o.upperBound)
-    }
+  /// a pipe or `:blackhole:`; and its domain, lower-cased ("" without `@`).
+  func addressAndDomain(_ b: Bytes) -> (String, String) {
     var s = final.lowerBound
     var e = final.upperBound
-    if e - s >= 2 && b[s] == ASCII.lt && b[e - 1] == ASCII.gt { s += 1; e -= 1 }
-    return b.string(s, e)
+    if let o = original, b.index(of: ASCII.at, from: s).map({ $0 >= e }) ?? true {
+      (s, e) = (o.lowerBound, o.upperBound)
+    } else if e - s >= 2 && b[s] == ASCII.lt && b[e - 1] == ASCII.gt {
+      s += 1
+      e -= 1
+    }
+    var at = e
+    while at > s && b[at - 1] != ASCII.at { at -= 1 }
+    var domainEnd = e
+    while domainEnd > at && (b[domainEnd - 1] == ASCII.dot || b[domainEnd - 1] == ASCII.gt) {
+      domainEnd -= 1
+    }
+    let domain = at > s ? b.lowercasedString(at, domainEnd) : ""
+    return (b.string(s, e), domain)
   }
 }
 

@@ -572,6 +572,28 @@ final class EximDeliveryTests: XCTestCase {
     XCTAssertTrue(local("address_pipe"))
     XCTAssertFalse(local("remote_smtp"))
     XCTAssertFalse(local("send_to_server"))
+    XCTAssertTrue(local("Dovecot_LMTP"))
+  }
+
+  func testLoopbackAndDomainOnBytes() {
+    func loop(_ ip: String) -> Bool { withBytes(ip) { EximParser.isLoopback($0, 0..<$0.count) } }
+    XCTAssertTrue(loop("127.0.0.1"))
+    XCTAssertTrue(loop("127.1.2.3"))
+    XCTAssertTrue(loop("::1"))
+    XCTAssertTrue(loop("::FFFF:127.0.0.1"))
+    XCTAssertFalse(loop("::10"))
+    XCTAssertFalse(loop("2001:db8::1"))
+    XCTAssertFalse(loop("192.0.2.127"))
+    func split(_ text: String) -> [String] {
+      withBytes(text) { b in
+        let (a, d) = Recipient.parse(b, at: 0, failure: false).addressAndDomain(b)
+        return [a, d]
+      }
+    }
+    XCTAssertEqual(split("User@Mail.Example.ORG. R=x"), ["User@Mail.Example.ORG.", "mail.example.org"])
+    XCTAssertEqual(split("<a@example.net> R=x"), ["a@example.net", "example.net"])
+    XCTAssertEqual(split("marv <marv@Hitch.example.org> R=x"), ["marv@Hitch.example.org", "hitch.example.org"])
+    XCTAssertEqual(split("|/usr/bin/procmail R=x"), ["|/usr/bin/procmail", ""])
   }
 
   func testVersionSpellings() {
