@@ -6,13 +6,15 @@
 // `=>`/`->`/`>>` -> DeliveryEvent .sent; `**` -> .bounced and `==` -> .deferred (one per
 // recipient line, with the latest TLS detail line of the same message attached); `<=`
 // from a remote SMTP client -> ArrivalEvent; `<= <> R=<id>` that answers a `**` ->
-// NDREvent; per-host and TLS error lines -> AttemptEvent; `<=` -> MessageInfoEvent. A
-// delivery without `X=` is `.unproven("exim:<input>")`, and `.tlsEvidence` is sent the
-// first time a line of the input contains ` X=` (TLS logging is on for that input).
+// NDREvent; per-host and TLS error lines -> AttemptEvent; `<=` -> MessageInfoEvent;
+// `.time` for every timestamped line (the report period). A delivery without `X=` is
+// `.unproven("exim:<input>")`, and `.tlsEvidence` is sent the first time a line of the
+// input contains ` X=` (TLS logging is on for that input).
 // Work is done on bytes; Strings are made only for fields an event keeps. Per-message
 // state (sender, failure flags, TLS detail) lives until `Completed`, is shared by the
-// Exim inputs of one run (rotated files) and is bounded by a two-generation table. Nothing here throws or traps: a line that is not understood
-// is counted under a kind in `stats` and parsing goes on.
+// Exim inputs of one run (rotated files) and is bounded by a two-generation table.
+// Nothing here throws or traps: a line that is not understood is counted under a kind
+// in `stats` and parsing goes on.
 
 import Foundation
 import MailLogKit
@@ -145,7 +147,12 @@ public final class EximParser: LogParser {
   private func logHost(_ b: Bytes, _ r: Range<Int>) -> String {
     let n = r.count
     var same = n == hostBytes.count
-    if same { for i in 0..<n where hostBytes[i] != b[r.lowerBound + i] { same = false; break } }
+    if same {
+      for i in 0..<n where hostBytes[i] != b[r.lowerBound + i] {
+        same = false
+        break
+      }
+    }
     if !same {
       hostBytes = Array(b[r])
       hostString = b.string(r.lowerBound, r.upperBound)
@@ -181,14 +188,26 @@ public final class EximParser: LogParser {
     let origin = Origin(input: context.input, logHost: host, mta: .exim)
     let line = Line(b: b, origin: origin, time: time)
     if let id {
-      if b.has("<= ", at: p) { arrival(line, id: id, at: p + 3); return nil }
+      if b.has("<= ", at: p) {
+        arrival(line, id: id, at: p + 3)
+        return nil
+      }
       if b.has("=> ", at: p) || b.has("-> ", at: p) || b.has(">> ", at: p) {
         delivery(line, id: id, at: p + 3)
         return nil
       }
-      if b.has("** ", at: p) { failure(line, id: id, at: p + 3, status: .bounced); return nil }
-      if b.has("== ", at: p) { failure(line, id: id, at: p + 3, status: .deferred); return nil }
-      if b.has("Completed", at: p) { shared.table.remove(id); return nil }
+      if b.has("** ", at: p) {
+        failure(line, id: id, at: p + 3, status: .bounced)
+        return nil
+      }
+      if b.has("== ", at: p) {
+        failure(line, id: id, at: p + 3, status: .deferred)
+        return nil
+      }
+      if b.has("Completed", at: p) {
+        shared.table.remove(id)
+        return nil
+      }
       if b.has("*> ", at: p) || b.has("(= ", at: p) { return nil }
       if perHost(line, id: id, at: p) { return nil }
       return Self.isKnownMessageText(b, at: p) ? nil : "exim: unrecognised message line"
@@ -264,7 +283,9 @@ public final class EximParser: LogParser {
 
     if let r = f.router, sender.isEmpty {
       let original = b.string(r.lowerBound, r.upperBound)
-      if isBounce(original: original, subject: f.subject.map { b.string($0.lowerBound, $0.upperBound) }) {
+      if isBounce(
+        original: original, subject: f.subject.map { b.string($0.lowerBound, $0.upperBound) })
+      {
         context.sink.consume(
           .ndr(NDREvent(origin: line.origin, time: line.time, originalID: original, ndrID: id)))
       }
@@ -336,7 +357,8 @@ public final class EximParser: LogParser {
           agent: f.transport.map { b.string($0.lowerBound, $0.upperBound) } ?? "",
           status: .sent, isOutbound: outbound,
           protection: f.protection(b, evidenceKey: evidenceKey),
-          dsn: f.confirmation.flatMap { Self.enhancedStatusCode(b, $0.lowerBound, $0.upperBound) })))
+          dsn: f.confirmation.flatMap { Self.enhancedStatusCode(b, $0.lowerBound, $0.upperBound) }))
+    )
   }
 
   private func isOutbound(_ b: Bytes, _ f: Fields) -> Bool {
@@ -398,9 +420,7 @@ public final class EximParser: LogParser {
     if f.host == nil, let embedded = Self.embeddedHost(reason) {
       (remoteHost, remoteAddr) = (embedded.0, embedded.1)
     }
-    let state = shared.table.update(id) {
-      if status == .bounced { $0.failed = true } else { $0.deferred = true }
-    }
+    let state = shared.table.update(id) { if status == .bounced { $0.failed = true } }
     let detail = state.detail(for: remoteAddr)
     let (recipient, domain) = rcpt.addressAndDomain(b)
     context.sink.consume(
@@ -426,7 +446,9 @@ public final class EximParser: LogParser {
     }
     f.scan(UnsafeBufferPointer(rebasing: b[0..<d]), from: from, stopAtSeparator: false)
     let numStart = d + 8
-    guard let close = b.index(of: ASCII.rparen, from: numStart) else { return Self.text(b, numStart) }
+    guard let close = b.index(of: ASCII.rparen, from: numStart) else {
+      return Self.text(b, numStart)
+    }
     // Only a positive errno (or the test suite's `dd`) is followed by a strerror text.
     let noStrerror =
       numStart < close && (b[numStart] == 0x2D || (close == numStart + 1 && b[numStart] == 0x30))
@@ -496,11 +518,17 @@ public final class EximParser: LogParser {
       {
         var j = i + 6
         var digits = 0
-        while j < end && ASCII.isDigit(b[j]) && digits < 4 { j += 1; digits += 1 }
+        while j < end && ASCII.isDigit(b[j]) && digits < 4 {
+          j += 1
+          digits += 1
+        }
         if digits >= 1 && digits <= 3 && j < end && b[j] == ASCII.dot {
           var k = j + 1
           var more = 0
-          while k < end && ASCII.isDigit(b[k]) && more < 4 { k += 1; more += 1 }
+          while k < end && ASCII.isDigit(b[k]) && more < 4 {
+            k += 1
+            more += 1
+          }
           if more >= 1 && more <= 3 && (k == end || !ASCII.isAlnum(b[k])) {
             return b.string(i + 4, k)
           }
@@ -655,7 +683,8 @@ struct Stamp {
       b[p + 13] == ASCII.colon, b[p + 16] == ASCII.colon
     else { return nil }
     // Every other position of `YYYY-MM-DD HH:MM:SS` is a digit.
-    for i in p..<(p + 19) where i != p + 4 && i != p + 7 && i != p + 10 && i != p + 13
+    for i in p..<(p + 19)
+    where i != p + 4 && i != p + 7 && i != p + 10 && i != p + 13
       && i != p + 16 && !ASCII.isDigit(b[i])
     {
       return nil
@@ -726,7 +755,10 @@ struct SplitMarker {
 /// Joins the pieces of a line syslog split. Text after a piece that ended at a newline
 /// is dropped (it is a continuation such as "Suggested action"); memory is capped.
 struct SplitLine {
-  enum Result { case pending, broken, complete([UInt8]) }
+  enum Result {
+    case pending, broken
+    case complete([UInt8])
+  }
   private var buffer: [UInt8] = []
   private var expected = 0
   private var total = 0
@@ -947,7 +979,10 @@ struct Fields {
     var i = p
     let n = b.count
     while i < n {
-      if b[i] == ASCII.space { i += 1; continue }
+      if b[i] == ASCII.space {
+        i += 1
+        continue
+      }
       let s = i
       if b.has("H=", at: s), host == nil, let h = HostPart.parse(b, at: s) {
         host = h
@@ -1018,7 +1053,8 @@ struct Fields {
     if c == ASCII.lt || c == ASCII.lparen || c == ASCII.lbracket || c == 0x2A { return true }
     let len = e - s
     if len <= 2 && ASCII.isUpper(c) { return true }  // K, L, L*, L-, DS
-    return (len == 3 && (b.has("TFO", at: s) || b.has("L-.", at: s))) || (len == 4 && b.has("TFO*", at: s))
+    return (len == 3 && (b.has("TFO", at: s) || b.has("L-.", at: s)))
+      || (len == 4 && b.has("TFO*", at: s))
       || (len == 4 && b.has("PRDR", at: s)) || b.has("routing", at: s)
   }
 
@@ -1043,7 +1079,8 @@ struct Fields {
   /// The TLS version from `X=` (`TLSv1.2`, `TLS1.3`, `TLSv1` = 1.0, `SSLv3`), or nil.
   func version(_ b: Bytes) -> TLSVersion? {
     guard let x = cipher else { return nil }
-    let end = b.index(of: ASCII.colon, from: x.lowerBound).map { min($0, x.upperBound) } ?? x.upperBound
+    let end =
+      b.index(of: ASCII.colon, from: x.lowerBound).map { min($0, x.upperBound) } ?? x.upperBound
     return Self.version(b, x.lowerBound, end)
   }
 
@@ -1052,13 +1089,19 @@ struct Fields {
     if e - s > 5 && b.has("-PKIX", at: e - 5) { e -= 5 }
     var i = s
     let ssl: Bool
-    if b.has("TLS", at: i) { ssl = false } else if b.has("SSL", at: i) { ssl = true } else {
+    if b.has("TLS", at: i) {
+      ssl = false
+    } else if b.has("SSL", at: i) {
+      ssl = true
+    } else {
       return .unknown
     }
     i += 3
     if i < e && b[i] == 0x76 { i += 1 }  // 'v'
     let rest = UnsafeBufferPointer(rebasing: b[i..<e])
-    func equals(_ t: StaticString) -> Bool { rest.count == t.utf8CodeUnitCount && rest.has(t, at: 0) }
+    func equals(_ t: StaticString) -> Bool {
+      rest.count == t.utf8CodeUnitCount && rest.has(t, at: 0)
+    }
     if ssl { return equals("3") || equals("3.0") ? .ssl3 : .unknown }
     if equals("1") || equals("1.0") { return .v10 }
     if equals("1.1") { return .v11 }
@@ -1099,8 +1142,6 @@ struct MessageState {
   var sender: String?
   /// A `**` was logged since the last bounce message for it.
   var failed = false
-  /// A `==` was logged.
-  var deferred = false
   /// The latest TLS detail line (`SSL verify error: ...`, `TLS session: ...`) and the
   /// peer address it names.
   var detailText: String?

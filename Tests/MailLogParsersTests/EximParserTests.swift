@@ -168,7 +168,10 @@ final class EximEvalPublicTests: XCTestCase {
       run: RunState())
     let parser = EximParser(context: context)
     let input = try ByteInput(path: dir + "/input.log.gz")
-    LineReader(input: input).forEachLine { parser.parse($0); return true }
+    LineReader(input: input).forEachLine {
+      parser.parse($0)
+      return true
+    }
     parser.finish()
     tally.finish()
 
@@ -208,7 +211,8 @@ final class EximEvalPublicTests: XCTestCase {
     let failed = collector.deliveries.filter { $0.status != .sent }
     let verifyFailed = failed.filter { $0.reason?.contains("certificate verify failed") ?? false }
     XCTAssertEqual(verifyFailed.count, 44)
-    XCTAssertEqual(verifyFailed.filter { $0.detail?.hasPrefix("SSL verify error: ") ?? false }.count, 44)
+    XCTAssertEqual(
+      verifyFailed.filter { $0.detail?.hasPrefix("SSL verify error: ") ?? false }.count, 44)
     XCTAssertEqual(failed.filter { $0.detail != nil }.count, 47)
   }
 }
@@ -285,10 +289,12 @@ final class EximArrivalTests: XCTestCase {
     XCTAssertEqual(c.arrivals[0].protection, .plaintext)
     XCTAssertEqual(c.arrivals[0].client, "localhost (192.0.2.204) [192.0.2.1]:39753")
     XCTAssertEqual(c.arrivals[1].protection, .tls(.v10, .unknown))
-    XCTAssertEqual(c.infos.map(\.sender), [
-      "aaron@example.com", "root@example.com", "kryten@dwarf.example.org",
-      "example@strawberry.example.net",
-    ])
+    XCTAssertEqual(
+      c.infos.map(\.sender),
+      [
+        "aaron@example.com", "root@example.com", "kryten@dwarf.example.org",
+        "example@strawberry.example.net",
+      ])
     XCTAssertEqual(c.infos[2].messageIDHeader, "<incoming")
     XCTAssertEqual(p.stats.parsed, 5)
   }
@@ -417,7 +423,9 @@ final class EximPrefixTests: XCTestCase {
 
   func testMessageIdShapes() {
     func id(_ text: String) -> String? {
-      withBytes(text) { b in EximParser.messageID(b, at: 0).0.map { b.string($0.lowerBound, $0.upperBound) } }
+      withBytes(text) { b in
+        EximParser.messageID(b, at: 0).0.map { b.string($0.lowerBound, $0.upperBound) }
+      }
     }
     XCTAssertEqual(id("1jmFYj-00039V-QX <= x"), "1jmFYj-00039V-QX")
     XCTAssertEqual(id("1tixMn-00000000C5j-1wRa Completed"), "1tixMn-00000000C5j-1wRa")
@@ -502,11 +510,13 @@ final class EximDeliveryTests: XCTestCase {
     XCTAssertEqual(d[4].agent, "my_smtp")
     XCTAssertEqual(d[5].protection, .tls(.unknown, .verified))
     XCTAssertEqual(d[6].relay, "192.0.2.1 [192.0.2.1]")
-    XCTAssertEqual(d.map(\.time), [
-      utc(1999, 3, 2, 9, 44, 33), utc(2017, 7, 30, 18, 51, 5) + 0.712,
-      utc(2017, 7, 30, 18, 51, 5) + 0.712, utc(1999, 3, 2, 9, 44, 33),
-      utc(1999, 3, 2, 9, 44, 33), utc(1999, 3, 2, 9, 44, 33), utc(1999, 3, 2, 9, 44, 33),
-    ])
+    XCTAssertEqual(
+      d.map(\.time),
+      [
+        utc(1999, 3, 2, 9, 44, 33), utc(2017, 7, 30, 18, 51, 5) + 0.712,
+        utc(2017, 7, 30, 18, 51, 5) + 0.712, utc(1999, 3, 2, 9, 44, 33),
+        utc(1999, 3, 2, 9, 44, 33), utc(1999, 3, 2, 9, 44, 33), utc(1999, 3, 2, 9, 44, 33),
+      ])
   }
 
   // spec.xfpt and test/log 0551, 0006, 0022: local deliveries are not outbound; the
@@ -521,13 +531,17 @@ final class EximDeliveryTests: XCTestCase {
       "1999-03-02 09:44:33 10HmaY-000000005vi-0000 *> accept <accept@example.com> R=accept T=appendfile",
     ])
     let d = c.deliveries
-    XCTAssertEqual(d.map(\.recipient), [
-      "marv@hitch.example.org", "userx@example.org", "hole@nowhere.example.org",
-      "low.club@bridge.example.org",
-    ])
-    XCTAssertEqual(d.map(\.domain), [
-      "hitch.example.org", "example.org", "nowhere.example.org", "bridge.example.org",
-    ])
+    XCTAssertEqual(
+      d.map(\.recipient),
+      [
+        "marv@hitch.example.org", "userx@example.org", "hole@nowhere.example.org",
+        "low.club@bridge.example.org",
+      ])
+    XCTAssertEqual(
+      d.map(\.domain),
+      [
+        "hitch.example.org", "example.org", "nowhere.example.org", "bridge.example.org",
+      ])
     XCTAssertEqual(d.map(\.isOutbound), [false, false, false, false])
     XCTAssertEqual(d.map(\.relay), ["local", "local", "none", "none"])
     XCTAssertEqual(d.map(\.agent), ["local_delivery", "t1", "", ""])
@@ -590,9 +604,11 @@ final class EximDeliveryTests: XCTestCase {
         return [a, d]
       }
     }
-    XCTAssertEqual(split("User@Mail.Example.ORG. R=x"), ["User@Mail.Example.ORG.", "mail.example.org"])
+    XCTAssertEqual(
+      split("User@Mail.Example.ORG. R=x"), ["User@Mail.Example.ORG.", "mail.example.org"])
     XCTAssertEqual(split("<a@example.net> R=x"), ["a@example.net", "example.net"])
-    XCTAssertEqual(split("marv <marv@Hitch.example.org> R=x"), ["marv@Hitch.example.org", "hitch.example.org"])
+    XCTAssertEqual(
+      split("marv <marv@Hitch.example.org> R=x"), ["marv@Hitch.example.org", "hitch.example.org"])
     XCTAssertEqual(split("|/usr/bin/procmail R=x"), ["|/usr/bin/procmail", ""])
   }
 
@@ -619,7 +635,10 @@ final class EximFailureTests: XCTestCase {
     let d = try single(eximEvents([line]).0.deliveries)
     XCTAssertEqual(d.status, .bounced)
     XCTAssertEqual(d.recipient, "f1@example.org")
-    XCTAssertEqual(d.reason, "SMTP error from remote mail server after RCPT TO:<f1@example.org>: 550 we really do not like you")
+    XCTAssertEqual(
+      d.reason,
+      "SMTP error from remote mail server after RCPT TO:<f1@example.org>: 550 we really do not like you"
+    )
     XCTAssertEqual(d.remoteHost, "192.0.2.1")
     XCTAssertEqual(d.remoteAddr, "192.0.2.1")
     XCTAssertEqual(d.relay, "192.0.2.1 [192.0.2.1]")
@@ -637,10 +656,12 @@ final class EximFailureTests: XCTestCase {
       "2017-07-30 18:51:05.712 10HmaZ-000000005vi-0000 ** d@example.org R=to_server T=remote_smtp H=192.0.2.1 [192.0.2.1] : SMTP error from remote mail server after pipelined end of data: 550 unacceptable mail-from",
       "1999-03-02 09:44:33 10HmaX-000000005vi-0000 ** baduser@example.org R=client T=send_to_server H=192.0.2.4 [192.0.2.4] : PRDR error after DATA: 550 PRDR R=<baduser@example.org> refusal",
     ])
-    XCTAssertEqual(c.deliveries.map(\.reason), [
-      "SMTP error from remote mail server after pipelined end of data: 550 unacceptable mail-from",
-      "PRDR error after DATA: 550 PRDR R=<baduser@example.org> refusal",
-    ])
+    XCTAssertEqual(
+      c.deliveries.map(\.reason),
+      [
+        "SMTP error from remote mail server after pipelined end of data: 550 unacceptable mail-from",
+        "PRDR error after DATA: 550 PRDR R=<baduser@example.org> refusal",
+      ])
     XCTAssertEqual(c.deliveries.map(\.remoteAddr), ["192.0.2.1", "192.0.2.4"])
     XCTAssertEqual(c.deliveries[0].protection, .unproven(evidenceKey: "exim:0"))
   }
@@ -651,7 +672,10 @@ final class EximFailureTests: XCTestCase {
       eximEvents([
         "2020-06-19 10:32:57 [789] 1jmKso-0009d4-Uf ** molly@zee.example.com R=dnslookup T=remote_smtp H=mail.zee.example.com [198.51.100.3] X=TLS1.2:ECDHE_RSA_AES_256_GCM_SHA384:256 CV=yes DN=\"C=US,ST=Fake,L=Lost,O=Zee Corp,CN=mail.zee.example.com\": SMTP error from remote mail server after end of data: 554 5.2.0 mKr3jsd25ZIfXmKr4jFD2w Recipient Mailbox Full [504]"
       ]).0.deliveries)
-    XCTAssertEqual(d.reason, "SMTP error from remote mail server after end of data: 554 5.2.0 mKr3jsd25ZIfXmKr4jFD2w Recipient Mailbox Full [504]")
+    XCTAssertEqual(
+      d.reason,
+      "SMTP error from remote mail server after end of data: 554 5.2.0 mKr3jsd25ZIfXmKr4jFD2w Recipient Mailbox Full [504]"
+    )
     XCTAssertEqual(d.dsn, "5.2.0")
     XCTAssertEqual(d.protection, .tls(.v12, .verified))
     XCTAssertEqual(d.remoteHost, "mail.zee.example.com")
@@ -668,13 +692,18 @@ final class EximFailureTests: XCTestCase {
       "1995-12-19 16:20:23 0tRiQz-0002Q5-00 ** jim@trek99.example.net <jim@trek99.example.net>: unknown mail domain",
     ])
     let d = c.deliveries
-    XCTAssertEqual(d.map(\.reason), [
-      "SMTP error from remote mailer after pipelined RCPT TO:<ace400@pb.example.com>: host pbmail3.py.example.com [198.51.100.111]: 553 5.3.0 <ace400@pb.example.com>...Addressee unknown",
-      "No such person at this address.", "retry timeout exceeded", "unknown mail domain",
-    ])
-    XCTAssertEqual(d.map(\.recipient), [
-      "ace400@pb.example.com", "admin@example.net", "b@known.example.com", "jim@trek99.example.net",
-    ])
+    XCTAssertEqual(
+      d.map(\.reason),
+      [
+        "SMTP error from remote mailer after pipelined RCPT TO:<ace400@pb.example.com>: host pbmail3.py.example.com [198.51.100.111]: 553 5.3.0 <ace400@pb.example.com>...Addressee unknown",
+        "No such person at this address.", "retry timeout exceeded", "unknown mail domain",
+      ])
+    XCTAssertEqual(
+      d.map(\.recipient),
+      [
+        "ace400@pb.example.com", "admin@example.net", "b@known.example.com",
+        "jim@trek99.example.net",
+      ])
     XCTAssertEqual(d.map(\.remoteHost), ["pbmail3.py.example.com", nil, nil, nil])
     XCTAssertEqual(d.map(\.remoteAddr), ["198.51.100.111", nil, nil, nil])
     XCTAssertEqual(d.map(\.dsn), ["5.3.0", nil, nil, nil])
@@ -706,23 +735,28 @@ final class EximFailureTests: XCTestCase {
     let d = c.deliveries
     XCTAssertEqual(d.count, 10)
     XCTAssertEqual(Set(d.map(\.status)), [.deferred])
-    XCTAssertEqual(d.map(\.reason), [
-      "Connection refused",
-      "a TLS session is required, but an attempt to start TLS failed",
-      "TLS session: (handshake): ALPN required but not negotiated",
-      "TLS session: (gnutls_handshake): rxd alert: Internal error",
-      "No route to host: mail.example.org [203.0.113.93]",
-      "Connection timed out: SMTP timeout after RCPT TO:<f@example.org>",
-      "LMTP error after DATA: 440 Temporary error",
-      "retry time not reached for any host for 'simple.example.org'",
-      "Retry time not yet reached",
-      "SMTP error from remote mail server after RCPT TO:<omar.jensen@saffronquartz.example.org>: 451 4.7.1 Greylisting in action, please come back later",
-    ])
-    XCTAssertEqual(d.map(\.remoteHost), [
-      nil, "192.0.2.1", "192.0.2.4", "192.0.2.4", "mail.example.org", "192.0.2.1", "192.0.2.1",
-      nil, nil, "mail.saffronquartz.example.org",
-    ])
-    XCTAssertEqual(d.map(\.isOutbound), [false, true, true, true, true, true, false, false, false, true])
+    XCTAssertEqual(
+      d.map(\.reason),
+      [
+        "Connection refused",
+        "a TLS session is required, but an attempt to start TLS failed",
+        "TLS session: (handshake): ALPN required but not negotiated",
+        "TLS session: (gnutls_handshake): rxd alert: Internal error",
+        "No route to host: mail.example.org [203.0.113.93]",
+        "Connection timed out: SMTP timeout after RCPT TO:<f@example.org>",
+        "LMTP error after DATA: 440 Temporary error",
+        "retry time not reached for any host for 'simple.example.org'",
+        "Retry time not yet reached",
+        "SMTP error from remote mail server after RCPT TO:<omar.jensen@saffronquartz.example.org>: 451 4.7.1 Greylisting in action, please come back later",
+      ])
+    XCTAssertEqual(
+      d.map(\.remoteHost),
+      [
+        nil, "192.0.2.1", "192.0.2.4", "192.0.2.4", "mail.example.org", "192.0.2.1", "192.0.2.1",
+        nil, nil, "mail.saffronquartz.example.org",
+      ])
+    XCTAssertEqual(
+      d.map(\.isOutbound), [false, true, true, true, true, true, false, false, false, true])
     XCTAssertEqual(d.map(\.dsn), [nil, nil, nil, nil, nil, nil, nil, nil, nil, "4.7.1"])
     XCTAssertEqual(d[0].agent, "smtp")
     XCTAssertEqual(d[6].agent, "lmtp")
@@ -740,9 +774,11 @@ final class EximFailureTests: XCTestCase {
       "2025-11-01 06:54:56 1vF4Yr-00000000Dtx-2grP == omar.jensen@saffronquartz.example.org R=dnslookup T=remote_smtp defer (-44) H=mail.saffronquartz.example.org [198.51.100.187]: SMTP error from remote mail server after RCPT TO:<omar.jensen@saffronquartz.example.org>: 451 4.7.1 Greylisting in action, please come back later",
       "2025-11-01 06:57:18 1vF4Yr-00000000Dtx-2grP == yara47@amber-forest.example.org R=dnslookup T=remote_smtp defer (-36): DANE error: tlsa lookup FAIL",
     ])
-    let verify = "SSL verify error: depth=0 error=self-signed certificate cert=/CN=mx.jaspertopaz.example.net"
+    let verify =
+      "SSL verify error: depth=0 error=self-signed certificate cert=/CN=mx.jaspertopaz.example.net"
     XCTAssertEqual(c.deliveries.map(\.detail), [verify, verify, nil, nil])
-    XCTAssertEqual(c.deliveries.map(\.sender), Array(repeating: "timo.rossi@ourmail.example.org", count: 4))
+    XCTAssertEqual(
+      c.deliveries.map(\.sender), Array(repeating: "timo.rossi@ourmail.example.org", count: 4))
     XCTAssertEqual(c.attempts.count, 0)
     XCTAssertEqual(p.stats.parsed, 6)
   }
@@ -764,24 +800,30 @@ final class EximAttemptTests: XCTestCase {
     let a = c.attempts
     XCTAssertEqual(a.count, 7)
     XCTAssertEqual(p.stats.parsed, 7)
-    XCTAssertEqual(a.map(\.messageID), [
-      "10HmaY-000000005vi-0000", "10HmaX-000000005vi-0000", "10HmaX-000000005vi-0000",
-      "10HmaX-000000005vi-0000", "10HmaX-000000005vi-0000", "16aiQz-0002Q5-00",
-      "1bPxwi-0001xA-Te",
-    ])
-    XCTAssertEqual(a.map(\.remoteHost), [
-      "192.0.2.1", "192.0.2.1", "thishost.example.org", "2001:db8::1", "192.0.2.1",
-      "mail1.endrest.example.net", nil,
-    ])
-    XCTAssertEqual(a.map(\.reason), [
-      "a TLS session is required, but an attempt to start TLS failed",
-      "SMTP error from remote mail server after STARTTLS: 450 temp problem",
-      "Connection refused",
-      "SMTP error from remote mail server after MAIL FROM:<CALLER@mx.example.net>: 450 Temporary error",
-      "TLS session: (certificate verification failed): certificate invalid: delivering unencrypted to H=192.0.2.1 [192.0.2.1] (not in hosts_require_tls)",
-      "Failed to connect to mail1.endrest.example.net [198.51.100.239]: Connection refused",
-      "SMTP error from remote mail server after MAIL FROM:<test@example.com> SIZE=15763: 421 4.7.0 [TS01] Messages from 198.51.100.50 temporarily deferred due to user complaints - 4.16.55.1; see https://help.example.com/kb/postmaster/SLN3434.html",
-    ])
+    XCTAssertEqual(
+      a.map(\.messageID),
+      [
+        "10HmaY-000000005vi-0000", "10HmaX-000000005vi-0000", "10HmaX-000000005vi-0000",
+        "10HmaX-000000005vi-0000", "10HmaX-000000005vi-0000", "16aiQz-0002Q5-00",
+        "1bPxwi-0001xA-Te",
+      ])
+    XCTAssertEqual(
+      a.map(\.remoteHost),
+      [
+        "192.0.2.1", "192.0.2.1", "thishost.example.org", "2001:db8::1", "192.0.2.1",
+        "mail1.endrest.example.net", nil,
+      ])
+    XCTAssertEqual(
+      a.map(\.reason),
+      [
+        "a TLS session is required, but an attempt to start TLS failed",
+        "SMTP error from remote mail server after STARTTLS: 450 temp problem",
+        "Connection refused",
+        "SMTP error from remote mail server after MAIL FROM:<CALLER@mx.example.net>: 450 Temporary error",
+        "TLS session: (certificate verification failed): certificate invalid: delivering unencrypted to H=192.0.2.1 [192.0.2.1] (not in hosts_require_tls)",
+        "Failed to connect to mail1.endrest.example.net [198.51.100.239]: Connection refused",
+        "SMTP error from remote mail server after MAIL FROM:<test@example.com> SIZE=15763: 421 4.7.0 [TS01] Messages from 198.51.100.50 temporarily deferred due to user complaints - 4.16.55.1; see https://help.example.com/kb/postmaster/SLN3434.html",
+      ])
     XCTAssertEqual(a[0].time, utc(1999, 3, 2, 9, 44, 33))
     XCTAssertEqual(a.map(\.detail), [nil, nil, nil, nil, nil, nil, nil])
   }
@@ -794,7 +836,8 @@ final class EximAttemptTests: XCTestCase {
       "1999-03-02 09:44:33 10HmaX-000000005vi-0000 TLS session: (certificate verification failed): certificate invalid: delivering unencrypted to H=192.0.2.1 [192.0.2.1] (not in hosts_require_tls)",
       "1999-03-02 09:44:33 10HmaX-000000005vi-0000 ** f1@example.org R=to_server T=remote_smtp H=192.0.2.1 [192.0.2.1] : SMTP error from remote mail server after RCPT TO:<f1@example.org>: 550 we really do not like you",
     ])
-    let verify = "SSL verify error: certificate name mismatch: DN=\"/C=UK/O=Example Org/OU=Test Suite/CN=Test Person\" H=\"192.0.2.1\""
+    let verify =
+      "SSL verify error: certificate name mismatch: DN=\"/C=UK/O=Example Org/OU=Test Suite/CN=Test Person\" H=\"192.0.2.1\""
     XCTAssertEqual(try single(c.attempts).detail, verify)
     // The verification line stays the detail: the later TLS line does not replace it.
     XCTAssertEqual(try single(c.deliveries).detail, verify)
@@ -815,10 +858,15 @@ final class EximAttemptTests: XCTestCase {
     XCTAssertEqual(a.count, 6)
     XCTAssertEqual(p.stats.parsed, 6)
     XCTAssertEqual(a.map(\.messageID), [nil, nil, nil, nil, nil, nil])
-    XCTAssertEqual(a.map(\.remoteHost), [
-      "localhost", "192.0.2.4", "mx.example.net", "192.0.2.1", "localhost", "192.0.2.9",
-    ])
-    XCTAssertEqual(a[0].reason, "TLS error on connection from localhost [192.0.2.1] (recv): A TLS fatal alert has been received: Certificate is bad")
+    XCTAssertEqual(
+      a.map(\.remoteHost),
+      [
+        "localhost", "192.0.2.4", "mx.example.net", "192.0.2.1", "localhost", "192.0.2.9",
+      ])
+    XCTAssertEqual(
+      a[0].reason,
+      "TLS error on connection from localhost [192.0.2.1] (recv): A TLS fatal alert has been received: Certificate is bad"
+    )
     XCTAssertEqual(a[4].time, utc(2023, 9, 6, 18, 13, 4))
     XCTAssertNil(a[5].time)
   }
@@ -830,10 +878,12 @@ final class EximAttemptTests: XCTestCase {
       "TLS session failure: delivering unencrypted to 192.0.2.6 [192.0.2.6] (not in hosts_require_tls)",
     ])
     XCTAssertEqual(c.attempts.map(\.remoteHost), ["192.0.2.6", "192.0.2.6"])
-    XCTAssertEqual(c.attempts.map(\.reason), [
-      "TLS error on connection to 192.0.2.6 [192.0.2.6] (SSL_connect): error:00000000:lib(0):func(0):reason(0)",
-      "TLS session failure: delivering unencrypted to 192.0.2.6 [192.0.2.6] (not in hosts_require_tls)",
-    ])
+    XCTAssertEqual(
+      c.attempts.map(\.reason),
+      [
+        "TLS error on connection to 192.0.2.6 [192.0.2.6] (SSL_connect): error:00000000:lib(0):func(0):reason(0)",
+        "TLS session failure: delivering unencrypted to 192.0.2.6 [192.0.2.6] (not in hosts_require_tls)",
+      ])
   }
 
   // Reject lines with a message id and H= are not delivery attempts (fail2ban exim-spam).
@@ -877,7 +927,8 @@ final class EximCountingTests: XCTestCase {
 
     let withEvidence = tally([spec + [reject, reject]])
     XCTAssertEqual(withEvidence.outbound, EximTally.Side(delivered: 1, plaintext: 1))
-    XCTAssertEqual(withEvidence.domains, ["holistic.example.com": .init(delivered: 1, plaintext: 1)])
+    XCTAssertEqual(
+      withEvidence.domains, ["holistic.example.com": .init(delivered: 1, plaintext: 1)])
 
     let otherInput = tally([spec, [reject]])
     XCTAssertEqual(otherInput.outbound, EximTally.Side(delivered: 1, unknown: 1))
@@ -925,10 +976,12 @@ final class EximCountingTests: XCTestCase {
       t.inbound,
       EximTally.Side(
         delivered: 3, tls: 2, plaintext: 1, byVersion: ["1.3": 2], byTrust: ["untrusted": 2]))
-    XCTAssertEqual(t.domains, [
-      "mailbox.example.com": .init(delivered: 7, tls: 7),
-      "indigoboulder.example.com": .init(delivered: 3, plaintext: 3),
-    ])
+    XCTAssertEqual(
+      t.domains,
+      [
+        "mailbox.example.com": .init(delivered: 7, tls: 7),
+        "indigoboulder.example.com": .init(delivered: 3, plaintext: 3),
+      ])
     XCTAssertEqual(t.failures, 0)
   }
 
@@ -954,10 +1007,12 @@ final class EximCountingTests: XCTestCase {
         byTrust: ["verified": 3, "untrusted": 2]))
     let c = EximCollector()
     runExim(lines, sink: c)
-    XCTAssertEqual(c.deliveries.map(\.messageID), [
-      "16ZCW1-0005MB-00", "1jmXgg-000AIC-89", "10HmaZ-000000005vi-0000",
-      "1vF4Yi-00000000DYQ-2Jf1", "1Ov4tU-0000Nz-Rm", "1tixMo-00000000C6a-0aQz",
-    ])
+    XCTAssertEqual(
+      c.deliveries.map(\.messageID),
+      [
+        "16ZCW1-0005MB-00", "1jmXgg-000AIC-89", "10HmaZ-000000005vi-0000",
+        "1vF4Yi-00000000DYQ-2Jf1", "1Ov4tU-0000Nz-Rm", "1tixMo-00000000C6a-0aQz",
+      ])
   }
 
   // A `<= <> R=<id>` is an NDR only when it answers a `**` (reference section 5.1).
@@ -1057,10 +1112,12 @@ final class EximStatsAndSniffTests: XCTestCase {
     XCTAssertEqual(c.times, [utc(2025, 11, 1, 6, 53, 51), utc(2025, 11, 1, 6, 53, 51)])
     XCTAssertEqual(p.stats.lines, 3)
     XCTAssertEqual(p.stats.parsed, 0)
-    XCTAssertEqual(p.stats.skippedByKind, [
-      "exim: unrecognised line": 1, "exim: unrecognised message line": 1,
-      "exim: not an exim log line": 1,
-    ])
+    XCTAssertEqual(
+      p.stats.skippedByKind,
+      [
+        "exim: unrecognised line": 1, "exim: unrecognised message line": 1,
+        "exim: not an exim log line": 1,
+      ])
     XCTAssertEqual(p.stats.samples.count, 3)
   }
 
@@ -1077,7 +1134,8 @@ final class EximStatsAndSniffTests: XCTestCase {
       EximParser.sniff("2003-04-25 11:17:07 +0100 Start queue run: pid=12762"), 1)
     XCTAssertEqual(
       EximParser.sniff(
-        "Feb 14 18:12:33 192.0.2.51 exim[46483]: 2025-02-14 18:12:33.470 [46483] 1tixMn-00000000C5j-1wRa <= root@ru.example.net U=root Ci=46483 P=local S=362"),
+        "Feb 14 18:12:33 192.0.2.51 exim[46483]: 2025-02-14 18:12:33.470 [46483] 1tixMn-00000000C5j-1wRa <= root@ru.example.net U=root Ci=46483 P=local S=362"
+      ),
       3)
     XCTAssertEqual(ParserRegistry.detect(Array(exim.prefix(40)))?.id, "exim")
   }
@@ -1101,7 +1159,10 @@ final class EximSampleLogTests: XCTestCase {
         years: YearTracker(reference: Date()), sink: tally, run: run)
       let parser = EximParser(context: context)
       let input = try ByteInput(path: dir + "/" + name)
-      LineReader(input: input).forEachLine { parser.parse($0); return true }
+      LineReader(input: input).forEachLine {
+        parser.parse($0)
+        return true
+      }
       parser.finish()
       lines += parser.stats.lines
       parsed += parser.stats.parsed
@@ -1121,6 +1182,7 @@ final class EximSampleLogTests: XCTestCase {
         byTrust: ["untrusted": 1071]))
     XCTAssertEqual(tally.byStatus, ["deferred": 266, "bounced": 27])
     XCTAssertEqual(tally.ndrs, 27)
-    XCTAssertEqual(tally.domains["oldsupplier.example.net"], .init(delivered: 17, tls: 10, plaintext: 7))
+    XCTAssertEqual(
+      tally.domains["oldsupplier.example.net"], .init(delivered: 17, tls: 10, plaintext: 7))
   }
 }
