@@ -15,11 +15,11 @@
 # the amount of output, so --size 1G streams to stdout without holding it.
 
 import argparse
+import bisect
 import calendar
 import gzip
 import heapq
 import json
-import math
 import os
 import random
 import sys
@@ -219,7 +219,7 @@ class Sink:
     def _open_path(self, path, name, mtime):
         if path.endswith('.gz'):
             raw = open(path, 'wb')
-            return gzip.GzipFile(filename=name[:-3], mode='wb', fileobj=raw, mtime=mtime)
+            return gzip.GzipFile(filename=name[:-3], mode='wb', fileobj=raw, mtime=mtime, compresslevel=6)
         return open(path, 'wb')
 
     def _open(self, i):
@@ -748,15 +748,7 @@ class Sim:
         return acc
 
     def pick(self, doms, acc):
-        x = self.rng.random() * acc[-1]
-        lo, hi = 0, len(acc) - 1
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if acc[mid] < x:
-                lo = mid + 1
-            else:
-                hi = mid
-        return doms[lo]
+        return doms[bisect.bisect_left(acc, self.rng.random() * acc[-1])]
 
     def next_ip(self):
         ip = self.ip_pool[self.ip_i % len(self.ip_pool)]
@@ -910,7 +902,7 @@ class Sim:
 
     # --- message helpers --------------------------------------------------------------------
 
-    def new_msg(self, t, sender, rcpts, size, msgid=None, origin='smtpd'):
+    def new_msg(self, t, sender, rcpts, size, msgid=None):
         m = Msg()
         m.qid, m.inode = self.new_qid(t)
         m.sender = sender
@@ -918,7 +910,7 @@ class Sim:
         m.nrcpt = len(rcpts)
         m.size = size
         m.arrival = t
-        m.origin = origin
+        m.origin = ('smtpd',)
         m.msgid = msgid
         return m
 
@@ -1901,15 +1893,8 @@ class Sim:
             times = []
             last_ok = end - 120
             while len(times) < a.messages:
-                x = r.random() * acc
-                lo, hi = 0, len(slots) - 1
-                while lo < hi:
-                    mid = (lo + hi) // 2
-                    if slots[mid] < x:
-                        lo = mid + 1
-                    else:
-                        hi = mid
-                tt = start + lo * 3600 + r.random() * 3600
+                hour = bisect.bisect_left(slots, r.random() * acc)
+                tt = start + hour * 3600 + r.random() * 3600
                 if tt < last_ok:
                     times.append(tt)
             times.sort()
@@ -2039,8 +2024,11 @@ def main(argv):
     sim = Sim(a)
     cuts = []
     if a.rotate:
+        # logrotate runs shortly after midnight; its own random stream keeps the log itself
+        # identical to the --output stream of the same options
+        cut_rng = random.Random(a.seed + 1)
         for k in range(1, a.days):
-            cuts.append(a.start_ts + k * 86400 + sim.rng.uniform(5, 1500))
+            cuts.append(a.start_ts + k * 86400 + cut_rng.uniform(5, 1500))
     sink = Sink(sim.clock, a.host, a.output, a.rotate, cuts, a.size if a.size is not None else float('inf'))
     try:
         sim.run(sink)
