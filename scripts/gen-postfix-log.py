@@ -1959,8 +1959,8 @@ MEAN_W = (sum(HOUR_WEIGHT) / 24.0) * (5 + 2 * 0.3) / 7.0
 # Command line
 
 
-def parse_size(s):
-    s = s.strip().upper()
+def parse_size(text):
+    s = text.strip().upper()
     mult = 1
     for suf, m in (('K', 1 << 10), ('M', 1 << 20), ('G', 1 << 30), ('T', 1 << 40)):
         if s.endswith(suf) or s.endswith(suf + 'B') or s.endswith(suf + 'IB'):
@@ -1970,7 +1970,7 @@ def parse_size(s):
     try:
         v = float(s) * mult
     except ValueError:
-        raise argparse.ArgumentTypeError('bad size %r (use e.g. 500M, 1G, 123456)' % s)
+        raise argparse.ArgumentTypeError('bad size %r (use e.g. 500M, 1G, 123456)' % text)
     if v <= 0:
         raise argparse.ArgumentTypeError('size must be positive')
     return int(v)
