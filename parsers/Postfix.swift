@@ -18,8 +18,8 @@ import MailLogModel
 /// Streaming parser for one Postfix log input.
 public final class PostfixParser: LogParser {
   public private(set) var stats: InputStats
-  private let context: ParseContext
-  private let prefix: SyslogPrefixParser
+  private var context: ParseContext
+  private var prefix: SyslogPrefixParser
   private var hosts = Interner()
   private var instances = Interner()
   private var programs = Interner(limit: 512)
@@ -644,6 +644,15 @@ public final class PostfixParser: LogParser {
       return true
     }
     return false
+  }
+
+  /// Postfix state (sessions, senders) carries over to the next rotated file.
+  public var continuesAcrossInputs: Bool { true }
+
+  public func continueWith(_ context: ParseContext) {
+    self.context = context
+    prefix = SyslogPrefixParser(clock: context.clock, years: context.years)
+    stats = InputStats(name: context.name, format: "postfix")
   }
 
   public func finish() {

@@ -81,6 +81,8 @@ public final class LogRun {
   /// Reads every input into `sink`. `shouldStop` is polled between lines (for trace).
   public func run(sink: EventSink, shouldStop: () -> Bool = { false }) -> RunResult {
     var result = RunResult()
+    // Parsers that carry state from one input to the next, by format id.
+    var live: [String: LogParser] = [:]
     for (index, path) in orderedInputs.enumerated() {
       let input: ByteInput
       do {
@@ -92,9 +94,12 @@ public final class LogRun {
         result.inputs.append(st)
         continue
       }
-      result.inputs.append(read(input, index: index, sink: sink, state: state, shouldStop: shouldStop))
+      result.inputs.append(
+        read(input, index: index, sink: sink, state: state, live: &live, shouldStop: shouldStop))
       if shouldStop() { break }
     }
+    for parser in live.values { parser.finish() }
+    live.removeAll()
     state.finish()
     result.notes = state.notes
     return result
@@ -106,7 +111,8 @@ public final class LogRun {
     guard path != "-", let input = try? ByteInput(path: path) else { return nil }
     let probe = FirstTimeSink()
     var lines = 0
-    _ = read(input, index: 0, sink: probe, state: RunState(), progress: false) {
+    var live: [String: LogParser] = [:]
+    _ = read(input, index: 0, sink: probe, state: RunState(), live: &live, progress: false) {
       lines += 1
       return probe.time != nil || lines > probeLines
     }
@@ -118,8 +124,8 @@ public final class LogRun {
 
   /// Streams one opened input through its parser into `sink`; returns its stats.
   private func read(
-    _ input: ByteInput, index: Int, sink: EventSink, state: RunState, progress: Bool = true,
-    shouldStop: () -> Bool
+    _ input: ByteInput, index: Int, sink: EventSink, state: RunState,
+    live: inout [String: LogParser], progress: Bool = true, shouldStop: () -> Bool
   ) -> InputStats {
     let years = YearTracker(
       reference: input.modificationTime ?? Date(), forcedYear: options.year)
@@ -128,7 +134,7 @@ public final class LogRun {
     let reader = LineReader(
       input: input, chunkSize: options.chunkSize, maxLineLength: options.maxLineLength)
     let forced = options.format.flatMap { ParserRegistry.format(id: $0) }
-    var parser: LogParser? = forced.map { $0.make(context) }
+    var parser: LogParser? = forced.map { make($0, context, &live) }
     var pending: [[UInt8]] = []
     var sample: [String] = []
     var lastProgress = 0
@@ -139,7 +145,7 @@ public final class LogRun {
         pending.append(Array(line))
         if !line.isEmpty { sample.append(line.string(0, 2000)) }
         if sample.count >= detectLines {
-          parser = choose(sample, context)
+          parser = choose(sample, context, &live)
           replay(&pending, into: parser!)
         }
       }
@@ -150,10 +156,10 @@ public final class LogRun {
       return !shouldStop()
     }
     if parser == nil {
-      parser = choose(sample, context)
+      parser = choose(sample, context, &live)
       replay(&pending, into: parser!)
     }
-    parser!.finish()
+    if !parser!.continuesAcrossInputs { parser!.finish() }
     var stats = parser!.stats
     stats.bytes = reader.bytesRead
     stats.overlongLines = reader.overlongLines
@@ -168,9 +174,25 @@ public final class LogRun {
     return stats
   }
 
-  private func choose(_ sample: [String], _ context: ParseContext) -> LogParser {
-    if let format = ParserRegistry.detect(sample) { return format.make(context) }
+  private func choose(
+    _ sample: [String], _ context: ParseContext, _ live: inout [String: LogParser]
+  ) -> LogParser {
+    if let format = ParserRegistry.detect(sample) { return make(format, context, &live) }
     return UnknownFormatParser(context: context)
+  }
+
+  /// The parser for `format`: the live one of an earlier input when it carries state
+  /// across inputs (rotated files), else a new one.
+  private func make(
+    _ format: LogFormat, _ context: ParseContext, _ live: inout [String: LogParser]
+  ) -> LogParser {
+    if let parser = live[format.id] {
+      parser.continueWith(context)
+      return parser
+    }
+    let parser = format.make(context)
+    if parser.continuesAcrossInputs { live[format.id] = parser }
+    return parser
   }
 
   private func replay(_ pending: inout [[UInt8]], into parser: LogParser) {
