@@ -59,8 +59,8 @@ func runProcess(_ executable: String, _ args: [String], stdinPath: String? = nil
   let dir = FileManager.default.temporaryDirectory
   let outURL = dir.appendingPathComponent("out-\(UUID().uuidString)")
   let errURL = dir.appendingPathComponent("err-\(UUID().uuidString)")
-  FileManager.default.createFile(atPath: outURL.path, contents: nil)
-  FileManager.default.createFile(atPath: errURL.path, contents: nil)
+  _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+  _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
   defer {
     try? FileManager.default.removeItem(at: outURL)
     try? FileManager.default.removeItem(at: errURL)
