@@ -55,6 +55,9 @@ public final class PostfixParser: LogParser {
     /// The detail used by the last reason line, reused for the same queue id.
     var usedDetail: String?
     var usedDetailQID: String?
+    /// The last TLS summary line: the only hint (Trusted vs Untrusted) when a
+    /// `Server certificate not verified` comes without a verification line.
+    var lastSummary: String?
   }
 
   /// Per smtpd process state: TLS of the current session.
@@ -285,6 +288,7 @@ public final class PostfixParser: LogParser {
         relay: relay, hostOnly: b.index(of: ASCII.lbracket, from: summary.namaddr.lowerBound)
           .map { $0 >= summary.namaddr.upperBound } ?? true,
         version: summary.version, trust: summary.trust, boundQID: nil)
+      clients[key]!.lastSummary = b.string(msg, b.count)
       noteEvidence(key, outbound: true)
       return true
     }
@@ -331,9 +335,12 @@ public final class PostfixParser: LogParser {
 
   /// Takes the detail for a TLS reason of `qid`: pending lines first, else the one
   /// already used for the same queue id.
-  private func takeDetail(_ key: ProcKey, qid: String) -> String? {
+  private func takeDetail(_ key: ProcKey, qid: String, reason: String) -> String? {
     guard var proc = clients[key] else { return nil }
-    let detail = proc.pendingDetail ?? (proc.usedDetailQID == qid ? proc.usedDetail : nil)
+    var detail = proc.pendingDetail ?? (proc.usedDetailQID == qid ? proc.usedDetail : nil)
+    if detail == nil && reason.hasPrefix("Server certificate not") {
+      detail = proc.lastSummary
+    }
     proc.pendingDetail = nil
     proc.usedDetail = detail
     proc.usedDetailQID = qid
@@ -350,7 +357,11 @@ public final class PostfixParser: LogParser {
     }
     let reason = b.string(p, b.count)
     var detail: String?
-    if needsDetail(reason) { detail = takeDetail(key, qid: qid) }
+    if needsDetail(reason) {
+      detail = takeDetail(key, qid: qid, reason: reason)
+    } else {
+      clients[key]?.pendingDetail = nil  // detail lines belong to this reason, not a later one
+    }
     if !b.hasSuffix("(in reply to RCPT TO command)") {
       clients[key]?.session = nil
     }
@@ -492,9 +503,12 @@ public final class PostfixParser: LogParser {
           detail = suspendedDetail[suspendKey(key, domain, inner)]
         }
       } else if needsDetail(reason) && (agent == "smtp" || agent == "lmtp") {
-        detail = takeDetail(key, qid: qid)
+        detail = takeDetail(key, qid: qid, reason: reason)
         if let detail { suspendedDetail[suspendKey(key, domain, reason)] = detail }
       }
+    }
+    if detail == nil && f.status != .sent && (agent == "smtp" || agent == "lmtp") {
+      clients[key]?.pendingDetail = nil  // a reason that needed no detail used up the lines
     }
     let sender = senders[QueueKey(host: key.host, instance: key.instance, qid: qid)]
     let keepLine = f.status != .sent

@@ -22,6 +22,7 @@ public enum ReportText {
     out.append("")
     out.append(headline("Outbound", c.outbound, noun: "deliveries to external servers"))
     out.append(headline("Inbound", c.inbound, noun: "messages from external clients"))
+    out.append(contentsOf: data.extraHeadlines)
     out.append("  (TLS % = TLS / (TLS + plaintext); unknown is left out of the percentage.)")
     out.append("")
     for (title, counts) in [("Outbound", c.outbound), ("Inbound", c.inbound)]

@@ -5,8 +5,16 @@ import Foundation
 import MailLogKit
 import MailLogParsers
 
+// Optional report features (each adds options, sinks, sections, alerts).
+// Registration order is report order.
+ReportCommand.featureSpecs = []
+ReportCommand.featureFactories = []
+PartnerFeature.register()
+
 let commands: [Command] = [
   ReportCommand.command,
+  BouncesCommand.command,
+  PartnerCommands.readiness, PartnerCommands.policy, PartnerCommands.poster,
 ]
 
 func usageLine() -> String {
