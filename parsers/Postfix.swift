@@ -68,6 +68,8 @@ public final class PostfixParser: LogParser {
   private var clients: [ProcKey: ClientProc] = [:]
   private var servers: [ProcKey: ServerProc] = [:]
   private var senders: [QueueKey: String] = [:]
+  /// The process whose TLS session covers a message, until the message is removed.
+  private var boundSessions: [QueueKey: ProcKey] = [:]
   /// Detail of the latest smtp failure per (host, instance, domain, reason), for
   /// `delivery temporarily suspended: reason` lines.
   private var suspendedDetail: [String: String] = [:]
@@ -268,6 +270,9 @@ public final class PostfixParser: LogParser {
       }
       return false
     }
+    // `TLSRPT: status=...` (3.10+) would pass for a queue id; it notes the handshake
+    // just logged and leaves the session open.
+    if b.has("TLSRPT: ", at: msg) { return true }
     if let qidRange = queueID(b, msg) {
       let rest = qidRange.upperBound + 2
       let qid = b.string(qidRange.lowerBound, qidRange.upperBound)
@@ -303,7 +308,7 @@ public final class PostfixParser: LogParser {
       return true
     }
     if b.has("setting up TLS connection", at: msg) || b.has("SSL_connect:", at: msg)
-      || b.has("Host offered STARTTLS", at: msg) || b.has("TLSRPT: ", at: msg)
+      || b.has("Host offered STARTTLS", at: msg)
       || b.has("discarding EHLO keywords", at: msg)
       || b.has("initializing the client-side TLS engine", at: msg)
     {
@@ -473,6 +478,7 @@ public final class PostfixParser: LogParser {
         if sameRelay && (session.boundQID == nil || session.boundQID == qid) {
           covered = true
           proc.session!.boundQID = qid
+          boundSessions[QueueKey(host: key.host, instance: key.instance, qid: qid)] = key
           protection = .tls(session.version, session.trust)
         } else {
           proc.session = nil
@@ -612,6 +618,13 @@ public final class PostfixParser: LogParser {
     }
     if b.has("removed", at: p) && b.count == p + 7 {
       senders[qkey] = nil
+      // Short ids repeat: a later message with this id is a new request, which the
+      // session bound to this one must not cover.
+      if let proc = boundSessions.removeValue(forKey: qkey),
+        clients[proc]?.session?.boundQID == qid
+      {
+        clients[proc]?.session = nil
+      }
       return true
     }
     if b.has("message-id=", at: p) {
@@ -626,8 +639,9 @@ public final class PostfixParser: LogParser {
             messageIDHeader: b.string(start, end))))
       return true
     }
-    if b.has("sender non-delivery notification: ", at: p) {
-      let n = p + 35
+    let ndr: StaticString = "sender non-delivery notification: "
+    if b.has(ndr, at: p) {
+      let n = p + ndr.utf8CodeUnitCount
       context.sink.consume(
         .ndr(
           NDREvent(
@@ -659,5 +673,6 @@ public final class PostfixParser: LogParser {
     clients.removeAll()
     servers.removeAll()
     senders.removeAll()
+    boundSessions.removeAll()
   }
 }

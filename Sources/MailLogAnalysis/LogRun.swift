@@ -13,7 +13,8 @@
 // Failures: an input that cannot be opened is recorded in `openErrors` and skipped (the
 // CLI exits 66 after reporting the rest); a damaged gzip stream or read error ends that
 // input early with a warning in its stats. Memory: one read buffer, the detection
-// buffer (at most `detectLines` lines), and the parsers' in-flight state; a probe holds
+// buffer (`detectLines` lines, or up to `detectLimit` lines / `detectBytes` bytes when
+// the first lines belong to no format), and the parsers' in-flight state; a probe holds
 // the same for one input at a time.
 
 import Foundation
@@ -65,6 +66,11 @@ public final class LogRun {
   public let state = RunState()
   /// Lines buffered to detect a format.
   public let detectLines = 40
+  /// When no format claims the first `detectLines` lines (a mail.log that opens with
+  /// dovecot or rsyslogd lines), buffering goes on until a line is claimed, for at most
+  /// this many lines or `detectBytes` bytes; then the input is `unknown`.
+  public let detectLimit = 20_000
+  public let detectBytes = 16 << 20
 
   public init(options: RunOptions) {
     self.options = options
@@ -136,18 +142,29 @@ public final class LogRun {
     let forced = options.format.flatMap { ParserRegistry.format(id: $0) }
     var parser: LogParser? = forced.map { make($0, context, &live) }
     var pending: [[UInt8]] = []
+    var pendingBytes = 0
     var sample: [String] = []
     var lastProgress = 0
     reader.forEachLine { line in
       if let parser {
         parser.parse(line)
       } else {
+        // Detection: score the first `detectLines` non-empty lines; if they belong to no
+        // format (a mail.log opening with other daemons' lines), keep looking line by
+        // line up to `detectLimit` lines / `detectBytes`, then parse all from the start.
         pending.append(Array(line))
-        if !line.isEmpty { sample.append(line.string(0, 2000)) }
-        if sample.count >= detectLines {
-          parser = choose(sample, context, &live)
-          replay(&pending, into: parser!)
+        pendingBytes += line.count
+        if sample.count < detectLines {
+          if !line.isEmpty { sample.append(line.string(0, 2000)) }
+          if sample.count == detectLines, let format = ParserRegistry.detect(sample) {
+            parser = make(format, context, &live)
+          }
+        } else if !line.isEmpty, let format = ParserRegistry.detect([line.string(0, 2000)]) {
+          parser = make(format, context, &live)
+        } else if pending.count >= detectLimit || pendingBytes >= detectBytes {
+          parser = UnknownFormatParser(context: context)
         }
+        if let parser { replay(&pending, into: parser) }
       }
       if progress, let report = options.progress, reader.bytesRead - lastProgress > 64 << 20 {
         lastProgress = reader.bytesRead

@@ -51,6 +51,9 @@ public final class ByteInput {
   // Raw bytes waiting for transcoding (only used for UTF-16 inputs).
   private var raw: [UInt8] = []
   private var rawStart = 0
+  // Transcoded bytes that did not fit a read smaller than one UTF-8 sequence.
+  private var carry: [UInt8] = []
+  private var carryStart = 0
 
   /// Opens `path`, or standard input for "-".
   /// - Throws: `InputError.cannotOpen` when the file cannot be opened.
@@ -91,7 +94,7 @@ public final class ByteInput {
 
   /// Reads up to `buffer.count` decoded bytes; returns 0 at the end of the input.
   public func read(into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
-    if finished && rawStart >= raw.count { return 0 }
+    if finished && rawStart >= raw.count && carryStart >= carry.count { return 0 }
     if !started { start() }
     switch encoding {
     case .utf8, .utf8BOM:
@@ -161,11 +164,18 @@ public final class ByteInput {
     rawStart = 0
   }
 
-  /// Fills `buffer` with UTF-8 transcoded from UTF-16 input.
+  /// Fills `buffer` with UTF-8 transcoded from UTF-16 input. A sequence that does not
+  /// fit the rest of `buffer` is split: its tail waits in `carry` for the next read.
   private func readTranscoded(into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
     var out = 0
+    while out < buffer.count && carryStart < carry.count {
+      buffer[out] = carry[carryStart]
+      out += 1
+      carryStart += 1
+    }
+    if carryStart >= carry.count { carry.removeAll(keepingCapacity: true); carryStart = 0 }
     // Each UTF-16 code unit becomes at most 3 bytes (a surrogate pair 4 bytes for 2 units).
-    while out + 4 <= buffer.count {
+    while out < buffer.count {
       if raw.count - rawStart < 4 && !finished {
         // Refill the raw buffer from zlib.
         if rawStart > 0 { raw.removeFirst(rawStart); rawStart = 0 }
@@ -197,7 +207,17 @@ public final class ByteInput {
         scalar = 0xFFFD
       }
       rawStart += consumed
-      out += encodeUTF8(scalar, into: buffer, at: out)
+      if out + 4 <= buffer.count {
+        out += encodeUTF8(scalar, into: buffer, at: out)
+      } else {
+        var sequence: [UInt8] = [0, 0, 0, 0]
+        let n = sequence.withUnsafeMutableBufferPointer { encodeUTF8(scalar, into: $0, at: 0) }
+        let fit = min(n, buffer.count - out)
+        for i in 0..<fit { buffer[out + i] = sequence[i] }
+        out += fit
+        carry = Array(sequence[fit..<n])
+        carryStart = 0
+      }
     }
     if raw.count - rawStart == 1 && finished { rawStart = raw.count }  // odd trailing byte
     return out

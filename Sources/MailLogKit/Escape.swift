@@ -57,7 +57,10 @@ public enum Escape {
     {
       value = "'" + value
     }
-    if value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+    // Scalars, not Characters: CR LF is one Character and equals neither "\r" nor "\n".
+    if value.unicodeScalars.contains(where: {
+      $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r"
+    }) {
       return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
     return value

@@ -58,11 +58,12 @@ public final class LineReader {
         lineStart = end + 1
         scan = end + 1
       }
-      // Keep the partial line; drop it if it can no longer fit.
+      // Keep the partial line; drop it if it can no longer fit. One byte more than the
+      // limit may be a CR that `emit` drops, so the verdict waits for the next byte.
       let pending = filled - lineStart
       if skipping {
         filled = 0
-      } else if pending > maxLineLength {
+      } else if pending > maxLineLength + 1 {
         overlongLines += 1
         skipping = true
         filled = 0

@@ -86,7 +86,9 @@ public final class Regex: @unchecked Sendable {
     let ovector = pcre2_get_ovector_pointer_8(md)!
     var ranges: [Range<Int>?] = []
     var groups: [String?] = []
-    for i in 0..<Int(rc) {
+    // Every group of the pattern gets an entry; PCRE2 marks those that did not take
+    // part (trailing ones too, beyond rc) as unset.
+    for i in 0..<Int(pcre2_get_ovector_count_8(md)) {
       let s = ovector[2 * i]
       let e = ovector[2 * i + 1]
       if s == Int.max || s == ~0 || e < s {

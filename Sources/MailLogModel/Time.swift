@@ -121,6 +121,9 @@ public final class YearTracker {
       if month < lastMonth && lastMonth - month >= 6 {
         year = y + 1
       }
+      // Going forwards as far is a late line from the year before (a Dec 31 line
+      // logged after Jan 1): it neither moves the tracker nor takes the new year.
+      if month > lastMonth && month - lastMonth >= 6 { return y - 1 }
       lastMonth = month
       return year!
     }
