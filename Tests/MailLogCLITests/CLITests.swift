@@ -118,7 +118,8 @@ final class CLITests: XCTestCase {
     XCTAssertEqual(r.status, 66)
     assertSampleFigures(r.json)
     let inputs = r.json?["inputs"] as? [[String: Any]]
-    XCTAssertEqual(inputs?.map { $0["format"] as? String }, ["unreadable", "postfix"])
+    // An unreadable file has no content time, so it is ordered after the dated ones.
+    XCTAssertEqual(inputs?.map { $0["format"] as? String }, ["postfix", "unreadable"])
     XCTAssertTrue(r.err.contains("cannot open \(missing): No such file or directory"), r.err)
   }
 
@@ -196,7 +197,8 @@ final class CLITests: XCTestCase {
         let out = r.json?["outbound"] as? [String: Any]
         XCTAssertEqual(out?["delivered"] as? Int, 3, "the sample's 2 plus the invalid-UTF-8 one")
         let inputs = r.json?["inputs"] as? [[String: Any]]
-        XCTAssertEqual(inputs?.first?["format"] as? String, "unknown")
+        // Inputs are read oldest first by content; junk has no timestamp, so it is last.
+        XCTAssertEqual(inputs?.last?["format"] as? String, "unknown")
       }
     }
   }

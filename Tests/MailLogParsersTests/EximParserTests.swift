@@ -138,10 +138,7 @@ func eximEvents(_ lines: [String]) -> (EximCollector, EximParser) {
   return (c, p)
 }
 
-/// Epoch seconds of a UTC civil time.
-func utc(_ y: Int, _ mo: Int, _ d: Int, _ h: Int, _ mi: Int, _ s: Int) -> LogTime {
-  LocalClock.epoch(year: y, month: mo, day: d, hour: h, minute: mi, second: s, offset: 0)!
-}
+// `utc(...)` (epoch of a UTC civil time) lives in Support.swift.
 
 /// `<repo>/../shared/<path>`, the repository root found from this file.
 func sharedPath(_ path: String) -> String {
