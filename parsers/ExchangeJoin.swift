@@ -70,7 +70,8 @@ final class ExchangeSession {
   var remotePort: Int?
   var first: LogTime?
   var last: LogTime?
-  /// The connect row (`+`) or sequence number 0 was seen: the whole session is logged.
+  /// The session start was logged (connect row, sequence 0, the greeting on the receive
+  /// side, `attempting to connect` on the send side): a missing TLS line means plaintext.
   var sawStart = false
   /// STARTTLS (or X-ANONYMOUSTLS) was answered with 220.
   var startedTLS = false

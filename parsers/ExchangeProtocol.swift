@@ -71,6 +71,8 @@ extension ExchangeParser {
         if d.has("220 ", at: 0), s.pending.first?.verb == .startTLS {
           s.startedTLS = true
           s.pending.removeAll()
+        } else if d.has("220 ", at: 0) {
+          s.sawStart = true  // the greeting: nothing of the session came before it
         } else if d.has("250 2.6.0 ", at: 0) {
           s.queued.append((ExchangeProtocolReply.messageID(d.string) ?? "", t))
         }
@@ -137,8 +139,9 @@ extension ExchangeParser {
           s.clientChain = ExchangeParser.quoted(f, from: ExchangeParser.chainStatus.utf8CodeUnitCount)
         } else if f.has("TlsDomainCapabilities=", at: 0), let at = f.index(of: "Status='") {
           s.domainStatus = ExchangeParser.quoted(f, from: at + 7)
-        } else if f.has("attempting to connect", at: 0), s.side == .unknown {
-          setSide(s, .send)
+        } else if f.has("attempting to connect", at: 0) {
+          s.sawStart = true
+          if s.side == .unknown { setSide(s, .send) }
         }
       }
     }
