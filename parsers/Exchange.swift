@@ -212,7 +212,9 @@ public final class ExchangeParser: LogParser {
 
   /// A header row repeated inside the data (concatenated exports).
   private func isRepeatedHeader() -> Bool {
-    guard !columns.names.isEmpty, record.count == columns.names.count, record.count > 1 else {
+    guard !columns.names.isEmpty, record.count == columns.names.count, record.count > 1,
+      record.withField(0, { $0.count > 0 && !ASCII.isDigit($0[0]) })  // data rows start with a date
+    else {
       return false
     }
     for i in 0..<2 where record.withField(i, ExchangeColumn.normalise) != columns.names[i] {

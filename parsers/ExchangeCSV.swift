@@ -70,32 +70,34 @@ struct ExchangeRecord {
       bounds.append(start..<n)
       return true
     }
+    // Copy runs in bulk: inside quotes up to the next quote, outside up to the next
+    // separator (a quote that does not open a field is an ordinary byte).
     while i < n {
-      let b = line[i]
       if inQuotes {
-        if b == ASCII.quote {
-          if i + 1 < n && line[i + 1] == ASCII.quote {
-            storage.append(ASCII.quote)
-            i += 2
-            continue
-          }
-          inQuotes = false
+        let q = line.index(of: ASCII.quote, from: i) ?? n
+        storage.append(contentsOf: line[i..<q])
+        i = q
+        guard q < n else { break }
+        if q + 1 < n && line[q + 1] == ASCII.quote {
+          storage.append(ASCII.quote)
+          i = q + 2
         } else {
-          storage.append(b)
+          inQuotes = false
+          i = q + 1
         }
-      } else if b == separator {
+      } else if atFieldStart && line[i] == ASCII.quote {
+        inQuotes = true
+        atFieldStart = false
+        i += 1
+      } else {
+        let sep = line.index(of: separator, from: i) ?? n
+        storage.append(contentsOf: line[i..<sep])
+        guard sep < n else { break }
         bounds.append(fieldStart..<storage.count)
         fieldStart = storage.count
         atFieldStart = true
-        i += 1
-        continue
-      } else if b == ASCII.quote && atFieldStart {
-        inQuotes = true
-      } else {
-        storage.append(b)
+        i = sep + 1
       }
-      atFieldStart = false
-      i += 1
     }
     if inQuotes {
       isOpen = true
@@ -126,6 +128,36 @@ struct ExchangeRecord {
       while e > s && (f[e - 1] == ASCII.space || f[e - 1] == ASCII.tab) { e -= 1 }
       return f.string(s, e)
     }
+  }
+
+  /// Field `i` without surrounding spaces and angle brackets (addresses, Message-IDs);
+  /// "" when missing.
+  func bare(_ i: Int?) -> String {
+    withField(i) { ExchangeRecord.bare($0, 0, $0.count) }
+  }
+
+  /// Field `i` split at `;` into bare items, empty items dropped (recipient lists).
+  func items(_ i: Int?) -> [String] {
+    withField(i) { f in
+      var out: [String] = []
+      var start = 0
+      while start <= f.count {
+        let end = f.index(of: 0x3B, from: start) ?? f.count
+        let item = ExchangeRecord.bare(f, start, end)
+        if !item.isEmpty { out.append(item) }
+        start = end + 1
+      }
+      return out
+    }
+  }
+
+  /// Bytes `s..<e` of `f` without surrounding spaces, `<` and `>`.
+  static func bare(_ f: Bytes, _ s: Int, _ e: Int) -> String {
+    var s = s
+    var e = e
+    while s < e && (f[s] == ASCII.space || f[s] == ASCII.lt) { s += 1 }
+    while e > s && (f[e - 1] == ASCII.space || f[e - 1] == ASCII.gt) { e -= 1 }
+    return f.string(s, e)
   }
 
   /// Whether field `i` is missing or empty.

@@ -317,7 +317,8 @@ final class ExchangeJoin {
         sendByIP[s.remoteIP, default: []].append(s)
         for m in s.messages {
           guard let reply = m.finalReply else { continue }
-          let key = ExchangeJoin.replyKey(reply)
+          var copy = reply
+          let key = copy.withUTF8 { ExchangeJoin.replyKey($0) }
           if let seen = byReply[key] {
             if seen !== s { byReply[key] = .some(nil) }
           } else {
@@ -340,9 +341,32 @@ final class ExchangeJoin {
     (a.first ?? 0, a.sawStart ? 0 : 1) < (b.first ?? 0, b.sawStart ? 0 : 1)
   }
 
+  /// The sessions of `sorted` (ordered by start) that cover `time` within `slack`,
+  /// latest start first. Found by binary search; sessions that started more than an
+  /// hour before `time` are not looked at (SMTP sessions are short), so the cost stays
+  /// small even with thousands of sessions to one address.
+  static func covering(_ sorted: [ExchangeSession], _ time: LogTime?, slack: Double)
+    -> [ExchangeSession]
+  {
+    guard let time else { return [] }
+    var lo = 0
+    var hi = sorted.count
+    while lo < hi {  // first index whose start is after time + slack
+      let mid = (lo + hi) / 2
+      if (sorted[mid].first ?? 0) <= time + slack { lo = mid + 1 } else { hi = mid }
+    }
+    var out: [ExchangeSession] = []
+    var k = lo - 1
+    while k >= 0, (sorted[k].first ?? 0) >= time - slack - 3600 {
+      if sorted[k].covers(time, slack: slack) { out.append(sorted[k]) }
+      k -= 1
+    }
+    return out
+  }
+
   /// A reply text as a join key: without spaces (source-context sometimes drops them).
-  static func replyKey(_ reply: String) -> String {
-    String(String.UnicodeScalarView(reply.unicodeScalars.filter { $0 != " " }))
+  static func replyKey(_ reply: Bytes) -> String {
+    String(decoding: reply.lazy.filter { $0 != ASCII.space }, as: UTF8.self)
   }
 
   /// The protection of a tracking delivery: its own statement, its SmtpSend session
@@ -357,12 +381,13 @@ final class ExchangeJoin {
     if let key = p.replyKey, let hit = byReply[key] { session = hit }
     if session == nil, let addr = p.event.remoteAddr, let candidates = sendByIP[addr] {
       let rcpt = p.event.recipient.lowercased()
-      session = candidates.first { s in
-        s.covers(p.event.time, slack: 120)
-          && s.messages.contains { $0.recipients.contains(rcpt) }
-      } ?? candidates.first { s in
-        s.covers(p.event.time, slack: 5) && s.messages.allSatisfy { $0.recipients.isEmpty }
-      }
+      session =
+        ExchangeJoin.covering(candidates, p.event.time, slack: 120).first { s in
+          s.messages.contains { $0.recipients.contains(rcpt) }
+        }
+        ?? ExchangeJoin.covering(candidates, p.event.time, slack: 5).first { s in
+          s.messages.allSatisfy { $0.recipients.isEmpty }
+        }
     }
     if let session {
       if p.event.status != .sent, let failure = session.tlsFailure, detail == nil {
@@ -396,7 +421,7 @@ final class ExchangeJoin {
       session = s
     }
     if session == nil, let candidates = receiveByIP[p.event.clientAddr] {
-      session = candidates.last { $0.covers(p.event.time, slack: 30) }
+      session = ExchangeJoin.covering(candidates, p.event.time, slack: 30).first
     }
     if let session {
       return ExchangeJoin.protection(of: session, trust: ExchangeJoin.inboundTrust(session))

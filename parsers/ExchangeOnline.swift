@@ -59,7 +59,7 @@ extension ExchangeParser {
   /// One summary row (one recipient, or several separated by `;`).
   func readTraceRecord() -> Bool {
     let t = time(.time, zone: .utc)
-    let recipients = ExchangeText.addresses(record.string(columns[.recipients]))
+    let recipients = record.items(columns[.recipients])
     guard !recipients.isEmpty else { return false }
     if columns[.toIP] == nil && columns[.fromIP] == nil {
       join.note(
@@ -70,11 +70,11 @@ extension ExchangeParser {
     let status = record.string(columns[.status]).lowercased().filter { !$0.isWhitespace }
     let toIP = record.string(columns[.toIP])
     let fromIP = record.string(columns[.fromIP])
-    let id = ExchangeText.bare(record.string(columns[.messageID]))
+    let id = record.bare(columns[.messageID])
     let traceID = record.string(columns[.messageTraceID]).lowercased()
     let from = Origin(
       input: context.input, logHost: record.string(columns[.organization]), mta: .exchange)
-    let sender = ExchangeText.bare(record.string(columns[.sender]))
+    let sender = record.bare(columns[.sender])
     let line = record.rawString
     for (i, rcpt) in recipients.enumerated() {
       var row = ExchangeTraceRow(keys: ExchangeParser.traceKeys(traceID, id, rcpt))
@@ -128,9 +128,9 @@ extension ExchangeParser {
     let direction = record.string(columns[.directionality]).lowercased()
     let inbound = direction == "1" || direction == "incoming"
     let outbound = direction == "2" || direction == "originating"
-    let id = ExchangeText.bare(record.string(columns[.messageID]))
+    let id = record.bare(columns[.messageID])
     let network = record.string(columns[.networkMessageID]).lowercased()
-    let sender = ExchangeText.bare(record.string(columns[.sender]))
+    let sender = record.bare(columns[.sender])
     let client = record.string(columns[.originalClientIP])
     let from = Origin(input: context.input, logHost: "", mta: .exchange)
     let line = record.rawString
@@ -181,14 +181,14 @@ extension ExchangeParser {
     let event = record.string(columns[.event])
     guard !event.isEmpty else { return false }
     let traceID = record.string(columns[.messageTraceID]).lowercased()
-    let id = ExchangeText.bare(record.string(columns[.messageID]))
-    let rcpt = ExchangeText.addresses(record.string(columns[.recipients])).first ?? ""
+    let id = record.bare(columns[.messageID])
+    let rcpt = record.items(columns[.recipients]).first ?? ""
     let key = ExchangeParser.traceKeys(traceID, id, rcpt).first ?? "input:\(context.input)"
     let d = join.detail(key, origin: Origin(input: context.input, logHost: "", mta: .exchange))
     if d.messageID.isEmpty { d.messageID = id }
     if d.recipient.isEmpty { d.recipient = rcpt }
     if d.sender == nil, !record.isEmpty(columns[.sender]) {
-      d.sender = ExchangeText.bare(record.string(columns[.sender]))
+      d.sender = record.bare(columns[.sender])
     }
     ExchangeParser.apply(
       ExchangeDetailEvent(event), text: record.string(columns[.detail]), time: t,

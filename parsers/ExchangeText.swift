@@ -279,11 +279,6 @@ enum ExchangeText {
     return (String(text[..<colon]), Int(text[text.index(after: colon)...]))
   }
 
-  /// Splits a `;`-separated list of recipients (addresses never hold `;`).
-  static func addresses(_ text: String) -> [String] {
-    text.split(separator: ";").map { bare(String($0)) }.filter { !$0.isEmpty }
-  }
-
   /// Splits recipient-status into `count` entries. Status texts can hold `;` themselves
   /// (`550 4.4.7 QUEUE.Expired; message expired`, `[{LRT=};{LED=...}]`), so a `;`
   /// starts a new entry only where a new status begins (an SMTP code, `[{`, `To`/`Cc`/

@@ -43,7 +43,7 @@ extension ExchangeParser {
       join.dsns.append(
         ExchangePendingDSN(
           origin: origin(host: record.string(columns[.serverHostname])), time: t,
-          ndrID: messageID(), originalID: nonEmpty(ExchangeText.bare(record.string(columns[.reference])))))
+          ndrID: messageID(), originalID: nonEmpty(record.bare(columns[.reference]))))
     default:
       break
     }
@@ -52,16 +52,16 @@ extension ExchangeParser {
 
   /// The message's id: the Message-ID header without brackets, else the internal id.
   private func messageID() -> String {
-    let id = ExchangeText.bare(record.string(columns[.messageID]))
+    let id = record.bare(columns[.messageID])
     return id.isEmpty ? record.string(columns[.internalMessageID]) : id
   }
 
   /// The envelope sender: return-path (`<>` -> ""), else sender-address.
   private func envelopeSender() -> String {
     if !record.isEmpty(columns[.returnPath]) {
-      return ExchangeText.bare(record.string(columns[.returnPath]))
+      return record.bare(columns[.returnPath])
     }
-    return ExchangeText.bare(record.string(columns[.sender]))
+    return record.bare(columns[.sender])
   }
 
   private func origin(host: String) -> Origin {
@@ -133,12 +133,12 @@ extension ExchangeParser {
     let id = messageID()
     if status == .bounced {
       join.failedIDs.insert(id)
-      let ndr = ExchangeText.bare(record.string(columns[.reference]))
+      let ndr = record.bare(columns[.reference])
       if !ndr.isEmpty { join.ndrOriginal[ndr] = id }
     } else if status == .deferred {
       join.deferredIDs.insert(id)
     }
-    let recipients = ExchangeText.addresses(record.string(columns[.recipients]))
+    let recipients = record.items(columns[.recipients])
     if recipients == ["System.String[]"] {
       join.note(
         "Exchange: a Get-MessageTrackingLog export holds \"System.String[]\" instead of "
@@ -195,11 +195,14 @@ extension ExchangeParser {
   /// The remote's final reply in source-context (`;250 2.6.0 <id> ...;ClientSubmitTime:`)
   /// as a join key, or nil.
   private func finalReply() -> String? {
-    var text = record.string(columns[.sourceContext])
-    if text.hasPrefix(";") { text.removeFirst() }
-    if let cut = text.range(of: ";ClientSubmitTime:") { text = String(text[..<cut.lowerBound]) }
-    guard text.count >= 3, text.utf8.prefix(3).allSatisfy(ASCII.isDigit) else { return nil }
-    return ExchangeJoin.replyKey(text)
+    record.withField(columns[.sourceContext]) { f in
+      let start = f.count > 0 && f[0] == 0x3B ? 1 : 0  // ';'
+      let end = f.index(of: ";ClientSubmitTime:", from: start) ?? f.count
+      guard end - start >= 3, ASCII.isDigit(f[start]), ASCII.isDigit(f[start + 1]),
+        ASCII.isDigit(f[start + 2])
+      else { return nil }
+      return ExchangeJoin.replyKey(UnsafeBufferPointer(rebasing: f[start..<end]))
+    }
   }
 
   /// `MAIL01.corp.example.org` -> `mail01`.

@@ -517,6 +517,44 @@ final class ExchangeParserTests: XCTestCase {
     ])
   }
 
+  /// Random bytes rich in separators, quotes, braces and digits after every kind of
+  /// header: every line is counted, nothing traps.
+  func testHostileBytesAreCountedNeverFatal() {
+    let alphabet = Array(",;\"{}[]:#*<>+-.0123456789TZAPM SP_PROT_TLS1_2 \u{FEFF}\u{0}\\u00".utf8)
+      + [0xFF, 0xC3, 0x28]
+    var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+    func next() -> Int {
+      seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Int(seed >> 33)
+    }
+    let headers = [
+      "", Self.trackingHeader,
+      "#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context\n",
+      "\"Received\",\"SenderAddress\",\"RecipientAddress\",\"Status\",\"ToIP\",\"FromIP\"\n",
+      "\"Date\",\"Event\",\"Detail\",\"MessageTraceId\"\n", "Nov 26, 2020 3:56:03 AM\n",
+    ]
+    for header in headers {
+      let parser = ExchangeParser(
+        context: ParseContext(
+          input: 0, name: "fuzz", clock: LocalClock(utc: true), years: YearTracker(reference: Date()),
+          sink: RecordingSink(), run: RunState()))
+      var lines = 0
+      for line in header.split(separator: "\n") {
+        withBytes(String(line)) { parser.parse($0) }
+        lines += 1
+      }
+      for _ in 0..<2000 {
+        var bytes = (0..<(next() % 120)).map { _ in alphabet[next() % alphabet.count] }
+        if next() % 4 == 0 { bytes = Array("2024-01-25T15:16:09.843Z,".utf8) + bytes }
+        bytes.withUnsafeBufferPointer { parser.parse($0) }
+        lines += 1
+      }
+      parser.finish()
+      XCTAssertEqual(parser.stats.lines, lines)
+      XCTAssertEqual(parser.stats.parsed + parser.stats.skippedByKind.values.reduce(0, +), lines)
+    }
+  }
+
   // MARK: - Detection
 
   func testSniffClaimsEveryExchangeKind() throws {
