@@ -396,9 +396,9 @@ final class ExchangeParserTests: XCTestCase {
   func testExchangeOnlineExtendedReport() throws {
     let csv = #"""
       date_time_utc,client_ip,client_hostname,server_ip,server_hostname,source_context,connector_id,source,event_id,internal_message_id,message_id,network_message_id,recipient_address,recipient_status,total_bytes,recipient_count,related_recipient_address,reference,message_subject,sender_address,return_path,message_info,directionality,tenant_id,original_client_ip,original_server_ip,custom_data
-      2026-03-10T09:28:50.814Z,203.0.113.56,AM7PR01MB6612,,,08DE5E7F0A0B1C2D;2026-03-10T09:28:50.100Z;0,,SMTP,RECEIVE,1,<x1@example.net>,c1a2b3c4-0000-4000-8000-08de5e7f0b01,m.rossi@contoso-example.com,,100,1,,,Hi,ann@example.net,ann@example.net,,Incoming,t1,203.0.113.56,,
-      2026-03-10T09:28:51.002Z,203.0.113.56,AM7PR01MB6612,,,08DE5E7F0A0B1C2E;2026-03-10T09:28:50.900Z;0,,SMTP,RECEIVE,2,<x1@example.net>,c1a2b3c4-0000-4000-8000-08de5e7f0b01,m.rossi@contoso-example.com,,100,1,,,Hi,ann@example.net,ann@example.net,,Incoming,t1,203.0.113.56,,
-      2026-03-10T09:30:00.000Z,,,198.51.100.30,mx.example.com,";250 2.0.0 OK, queued",,SMTP,SENDEXTERNAL,3,<x2@contoso-example.com>,d1a2b3c4-0000-4000-8000-08de5e7f0b02,partner@example.com,250 2.1.5 OK,100,1,,,Re,m.rossi@contoso-example.com,m.rossi@contoso-example.com,,Originating,t1,,,
+      2026-03-10T09:28:50.814Z,203.0.113.56,AM7PR01MB6612,,,08DE5E7F0A0B1C2D;2026-03-10T09:28:50.100Z;0,,SMTP,RECEIVE,1,<x1@example.net>,c1a2b3c4-0000-4000-8000-08de5e7f0b01,m.rossi@corp.example.net,,100,1,,,Hi,ann@example.net,ann@example.net,,Incoming,t1,203.0.113.56,,
+      2026-03-10T09:28:51.002Z,203.0.113.56,AM7PR01MB6612,,,08DE5E7F0A0B1C2E;2026-03-10T09:28:50.900Z;0,,SMTP,RECEIVE,2,<x1@example.net>,c1a2b3c4-0000-4000-8000-08de5e7f0b01,m.rossi@corp.example.net,,100,1,,,Hi,ann@example.net,ann@example.net,,Incoming,t1,203.0.113.56,,
+      2026-03-10T09:30:00.000Z,,,198.51.100.30,mx.example.com,";250 2.0.0 OK, queued",,SMTP,SENDEXTERNAL,3,<x2@corp.example.net>,d1a2b3c4-0000-4000-8000-08de5e7f0b02,partner@example.com,250 2.1.5 OK,100,1,,,Re,m.rossi@corp.example.net,m.rossi@corp.example.net,,Originating,t1,,,
       """#
     let r = ExchangeRun()
     r.read(text: csv)
@@ -414,8 +414,8 @@ final class ExchangeParserTests: XCTestCase {
   func testEnhancedSummaryReport() throws {
     let csv = #"""
       origin_timestamp_utc,sender_address,recipient_status,message_subject,total_bytes,message_id,network_message_id,original_client_ip,directionality,connector_id,delivery_priority
-      2026-03-10T09:28:50.814Z,user4@contoso-example.com,"user5@example.com##Receive, Send;user6@example.com##Receive, Fail",Subject,136349,<id1@contoso-example.com>,82f8feae-ef9b-41bf-8500-1e10946655ae,203.0.113.56,2,Outbound to partner,Normal
-      2026-03-10T09:40:00.000Z,ann@example.net,"m.rossi@contoso-example.com##Receive, Deliver",Hello,2000,<id2@example.net>,92f8feae-ef9b-41bf-8500-1e10946655ae,198.51.100.9,1,,Normal
+      2026-03-10T09:28:50.814Z,user4@corp.example.net,"user5@example.com##Receive, Send;user6@example.com##Receive, Fail",Subject,136349,<id1@corp.example.net>,82f8feae-ef9b-41bf-8500-1e10946655ae,203.0.113.56,2,Outbound to partner,Normal
+      2026-03-10T09:40:00.000Z,ann@example.net,"m.rossi@corp.example.net##Receive, Deliver",Hello,2000,<id2@example.net>,92f8feae-ef9b-41bf-8500-1e10946655ae,198.51.100.9,1,,Normal
       """#
     let r = ExchangeRun()
     r.read(text: csv)
@@ -429,10 +429,10 @@ final class ExchangeParserTests: XCTestCase {
   func testTraceDetailAloneGivesTheExternalSendAndDANEFailure() throws {
     let csv = #"""
       "Date","Event","Action","Detail","Data","MessageId","MessageTraceId","RecipientAddress"
-      "2026-03-10T08:02:11Z","Receive","","Message received by: DB9PR01MB7345.eurprd01.prod.outlook.com","","<a@contoso-example.com>","11111111-2222-4333-8444-555555555555","x@example.org"
-      "2026-03-10T08:02:11Z","Submit","","The message was submitted.","","<a@contoso-example.com>","11111111-2222-4333-8444-555555555555","x@example.org"
-      "2026-03-10T08:02:14Z","Fail","","Reason: [{LED=550 5.7.323 tlsa-invalid: The domain failed DANE validation.};{MSG=};{FQDN=mx.example.org};{IP=203.0.113.9};{LRT=}]","","<a@contoso-example.com>","11111111-2222-4333-8444-555555555555","x@example.org"
-      {"Date":"2026-03-10T08:05:00Z","Event":"Send external","Action":null,"Detail":"Message sent to mx.example.net at 198.51.100.30 using TLS1.3 with AES256","MessageId":"<b@contoso-example.com>","MessageTraceId":"21111111-2222-4333-8444-555555555555","RecipientAddress":"y@example.net"}
+      "2026-03-10T08:02:11Z","Receive","","Message received by: DB9PR01MB7345.eurprd01.prod.outlook.example.com","","<a@corp.example.net>","11111111-2222-4333-8444-555555555555","x@example.org"
+      "2026-03-10T08:02:11Z","Submit","","The message was submitted.","","<a@corp.example.net>","11111111-2222-4333-8444-555555555555","x@example.org"
+      "2026-03-10T08:02:14Z","Fail","","Reason: [{LED=550 5.7.323 tlsa-invalid: The domain failed DANE validation.};{MSG=};{FQDN=mx.example.org};{IP=203.0.113.9};{LRT=}]","","<a@corp.example.net>","11111111-2222-4333-8444-555555555555","x@example.org"
+      {"Date":"2026-03-10T08:05:00Z","Event":"Send external","Action":null,"Detail":"Message sent to mx.example.net at 198.51.100.30 using TLS1.3 with AES256","MessageId":"<b@corp.example.net>","MessageTraceId":"21111111-2222-4333-8444-555555555555","RecipientAddress":"y@example.net"}
       """#
     let r = ExchangeRun()
     r.read(text: csv)
@@ -452,7 +452,7 @@ final class ExchangeParserTests: XCTestCase {
 
       Receive    
 
-      Message received by: AM7PR01MB6612.eurprd01.prod.outlook.com using TLS1.2 with AES256    
+      Message received by: AM7PR01MB6612.eurprd01.prod.outlook.example.com using TLS1.2 with AES256    
 
       Mar 10, 2026 9:41:58 AM
 
@@ -569,7 +569,7 @@ final class ExchangeParserTests: XCTestCase {
       "origin_timestamp_utc,sender_address,recipient_status,message_subject,total_bytes,message_id,network_message_id,original_client_ip,directionality,connector_id,delivery_priority",
       "date_time_utc,client_ip,client_hostname,server_ip,server_hostname,source_context,connector_id,source,event_id,internal_message_id,message_id,network_message_id,recipient_address,recipient_status",
       "Nov 26, 2020 3:56:03 AM",
-      "Message received by: MWHPR14MB1808.namprd14.prod.outlook.com using TLS1.2 with AES256",
+      "Message received by: MWHPR14MB1808.namprd14.prod.outlook.example.com using TLS1.2 with AES256",
     ]
     for line in lines { XCTAssertGreaterThan(ExchangeParser.sniff(line), 0, line) }
     for file in Self.corpusLogs {
