@@ -48,8 +48,9 @@ public final class ExchangeParser: LogParser {
   /// Earliest and latest time seen, emitted as `.time` events at the end.
   var firstTime: LogTime?
   var lastTime: LogTime?
-  /// Which kinds and protocol-log sides this input has counted in the join (once each).
-  private var countedKinds: [ExchangeFileKind] = []
+  /// Whether this input was counted as a tracking log, and which protocol-log sides it
+  /// was counted as, in the join (once each).
+  private var countedTracking = false
   var countedSides: [ExchangeSessionSide] = []
 
   /// Makes the parser for one input; joins the run's shared Exchange state.
@@ -111,7 +112,7 @@ public final class ExchangeParser: LogParser {
       readDetailText(line)
       return
     }
-    if line.count == 0 || (line.count == 1 && line[0] == ASCII.space) {
+    if line.allSatisfy({ $0 == ASCII.space || $0 == ASCII.tab }) {
       stats.parsed += 1  // blank separator lines
       return
     }
@@ -166,6 +167,15 @@ public final class ExchangeParser: LogParser {
         count(k)
       } else if let k = ExchangeParser.classify(ExchangeColumns(header: record), names: record.count) {
         useHeader(kind: k)
+        return
+      } else if record.count == 1, record.lines == 1, record.separator == ASCII.comma,
+        record.raw.contains(0x3B)
+      {
+        // `Export-Csv -UseCulture` in many locales separates with ';': read the row again.
+        let raw = record.raw
+        record.separator = 0x3B
+        if raw.withUnsafeBufferPointer({ record.feed($0) }) { dispatch() }
+        if kind == .undecided && !record.isOpen { record.separator = ASCII.comma }
         return
       } else {
         skip("not an Exchange record")
@@ -306,25 +316,19 @@ public final class ExchangeParser: LogParser {
     stats.skip("unknown # line", line: line)
   }
 
-  /// Notes the kind in the join (once per input and kind) for the notes' wording.
+  /// Counts a tracking input in the join (once per input): without any, the protocol
+  /// logs' own messages are counted. Protocol-log sides are counted in setSide.
   func count(_ k: ExchangeFileKind) {
-    guard !countedKinds.contains(k) else { return }
-    countedKinds.append(k)
-    switch k {
-    case .tracking(.server, _): join.trackingInputs += 1
-    case .tracking(.online, _): join.onlineTrackingInputs += 1
-    case .protocolLog: break  // counted per side when the side is known
-    case .trace, .enhancedSummary: join.traceInputs += 1
-    case .traceDetail, .detailText: join.detailInputs += 1
-    case .undecided: break
-    }
+    guard case .tracking = k, !countedTracking else { return }
+    countedTracking = true
+    join.trackingInputs += 1
   }
 
   /// Extends the input's period with `time`.
   func saw(_ time: LogTime?) {
     guard let time else { return }
-    if firstTime == nil || time < firstTime! { firstTime = time }
-    if lastTime == nil || time > lastTime! { lastTime = time }
+    firstTime = min(firstTime ?? time, time)
+    lastTime = max(lastTime ?? time, time)
   }
 
   /// The time in field `column` of the current record.

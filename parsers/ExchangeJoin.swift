@@ -203,13 +203,11 @@ final class ExchangeJoin {
   /// Detail facts in the order they were first seen (stable output).
   var detailOrder: [String] = []
 
-  /// Inputs of each kind, for the notes.
+  /// Inputs of each kind: tracking logs (Server or Online) decide whether protocol
+  /// logs count messages themselves; protocol-log inputs choose the notes' wording.
   var trackingInputs = 0
-  var onlineTrackingInputs = 0
   var sendLogInputs = 0
   var receiveLogInputs = 0
-  var traceInputs = 0
-  var detailInputs = 0
   /// Notes a parser found (export problems), added once each.
   var exportNotes: [String] = []
 
@@ -295,7 +293,7 @@ final class ExchangeJoin {
     }
     emitNDRs()
     emitTrace()
-    if trackingInputs == 0 && onlineTrackingInputs == 0 { emitProtocolOnly() }
+    if trackingInputs == 0 { emitProtocolOnly() }
     addNotes(run: run)
     deliveries = []
     arrivals = []

@@ -393,6 +393,21 @@ final class ExchangeParserTests: XCTestCase {
     XCTAssertTrue(r.run.notes.contains { $0.contains("System.String[]") })
   }
 
+  /// `Export-Csv -UseCulture` on a German system: `;` between fields, day-first dates.
+  func testSemicolonSeparatedExportWithGermanDates() throws {
+    let csv = #"""
+      #TYPE Deserialized.Microsoft.Exchange.Management.FfoReporting.MessageTrace
+      "Received";"SenderAddress";"RecipientAddress";"Subject";"Status";"ToIP";"FromIP";"MessageTraceId"
+      "10.03.2026 08:02:11";"m.rossi@corp.example.net";"partner@example.com";"Angebot; überarbeitet";"Delivered";"198.51.100.30";"";"8f1d2c3b-4a5e-4f60-7a81-08de5e7f0a01"
+      """#
+    let r = ExchangeRun()
+    r.read(text: csv)
+    r.finish()
+    XCTAssertEqual(r.stats[0].skipped, 0)
+    XCTAssertEqual(r.sink.outbound.map(\.recipient), ["partner@example.com"])
+    XCTAssertEqual(r.sink.outbound.first?.time, 1_773_129_731)
+  }
+
   func testExchangeOnlineExtendedReport() throws {
     let csv = #"""
       date_time_utc,client_ip,client_hostname,server_ip,server_hostname,source_context,connector_id,source,event_id,internal_message_id,message_id,network_message_id,recipient_address,recipient_status,total_bytes,recipient_count,related_recipient_address,reference,message_subject,sender_address,return_path,message_info,directionality,tenant_id,original_client_ip,original_server_ip,custom_data
