@@ -194,14 +194,13 @@ struct ExchangeRecord {
 
 /// The columns mailtls reads, whatever a file kind calls them.
 enum ExchangeColumn: Int, CaseIterable {
-  case time, clientIP, clientHostname, serverIP, serverHostname, sourceContext, connector
-  case source, eventID, internalMessageID, messageID, networkMessageID, recipients
-  case recipientStatus, reference, sender, returnPath, directionality, originalClientIP
-  case customData
+  case time, clientIP, clientHostname, serverIP, serverHostname, sourceContext, source
+  case eventID, internalMessageID, messageID, networkMessageID, recipients, recipientStatus
+  case reference, sender, returnPath, directionality, originalClientIP, customData
   // Protocol logs.
-  case sessionID, sequence, localEndpoint, remoteEndpoint, event, data, context
+  case sessionID, sequence, remoteEndpoint, event, data, context
   // Exchange Online exports.
-  case status, toIP, fromIP, messageTraceID, organization, detail, action
+  case status, toIP, fromIP, messageTraceID, organization, detail
 
   /// Normalised names (ASCII letters and digits, lower-case) of this column across
   /// MSGTRK `#Fields`, `Get-MessageTrackingLog` properties, Exchange Online exports
@@ -218,7 +217,6 @@ enum ExchangeColumn: Int, CaseIterable {
     case .serverIP: return ["serverip"]
     case .serverHostname: return ["serverhostname"]
     case .sourceContext: return ["sourcecontext"]
-    case .connector: return ["connectorid"]
     case .source: return ["source"]
     case .eventID: return ["eventid"]
     case .internalMessageID: return ["internalmessageid"]
@@ -234,7 +232,6 @@ enum ExchangeColumn: Int, CaseIterable {
     case .customData: return ["customdata", "eventdata"]
     case .sessionID: return ["sessionid"]
     case .sequence: return ["sequencenumber"]
-    case .localEndpoint: return ["localendpoint"]
     case .remoteEndpoint: return ["remoteendpoint"]
     case .event: return ["event"]
     case .data: return ["data"]
@@ -245,7 +242,6 @@ enum ExchangeColumn: Int, CaseIterable {
     case .messageTraceID: return ["messagetraceid"]
     case .organization: return ["organization"]
     case .detail: return ["detail", "description"]
-    case .action: return ["action"]
     }
   }
 

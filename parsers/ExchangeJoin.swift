@@ -33,9 +33,7 @@ enum ExchangeSessionKey: Hashable {
       var v: UInt64 = 0
       var ok = true
       for i in 0..<end {
-        let b = f[i] | 0x20
-        let d: UInt8
-        if ASCII.isDigit(f[i]) { d = f[i] - 0x30 } else if b >= 0x61 && b <= 0x66 { d = b - 0x57 } else {
+        guard let d = ExchangeText.hexValue(f[i]) else {
           ok = false
           break
         }
@@ -65,7 +63,6 @@ final class ExchangeSession {
   /// The input the first row came from (for protocol-only events).
   let input: Int
   var side: ExchangeSessionSide = .unknown
-  var connector = ""
   var remoteIP = ""
   var remotePort: Int?
   var first: LogTime?
@@ -79,7 +76,8 @@ final class ExchangeSession {
   var tls: TLSVersion?
   /// `TLS negotiation failed with error ...` and similar, verbatim.
   var tlsFailure: String?
-  /// The peer's certificate was logged (`Remote certificate`, `Received certificate`).
+  /// The peer's certificate was logged (`Remote certificate`, `Received certificate`,
+  /// `Certificate thumbprint`): a TLS handshake took place.
   var remoteCertificate = false
   /// `Client certificate chain validation status: '<this>'`.
   var clientChain: String?
@@ -431,11 +429,12 @@ final class ExchangeJoin {
   }
 
   /// A session's own protection: the negotiated version; TLS of unknown version when
-  /// STARTTLS was answered 220 and no failure followed (the negotiation row is missing);
-  /// plaintext when the whole session is logged without either; else unknown.
+  /// STARTTLS was answered 220 or a peer certificate was logged and no failure followed
+  /// (the negotiation row is missing); plaintext when the whole session is logged
+  /// without any of these; else unknown.
   static func protection(of s: ExchangeSession, trust: TLSTrust) -> Protection {
     if let version = s.tls { return .tls(version, trust) }
-    if s.startedTLS && s.tlsFailure == nil { return .tls(.unknown, trust) }
+    if (s.startedTLS || s.remoteCertificate) && s.tlsFailure == nil { return .tls(.unknown, trust) }
     if s.sawStart { return .plaintext }
     return .unknown(reason: "the session starts before the protocol log")
   }

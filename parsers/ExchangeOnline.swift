@@ -399,14 +399,8 @@ enum ExchangeJSON {
     guard at + 4 <= b.count else { return nil }
     var v: UInt32 = 0
     for k in at..<(at + 4) {
-      let c = b[k] | 0x20
-      let d: UInt32
-      if ASCII.isDigit(b[k]) { d = UInt32(b[k] - 0x30) } else if c >= 0x61 && c <= 0x66 {
-        d = UInt32(c - 0x57)
-      } else {
-        return nil
-      }
-      v = v << 4 | d
+      guard let d = ExchangeText.hexValue(b[k]) else { return nil }
+      v = v << 4 | UInt32(d)
     }
     return v
   }

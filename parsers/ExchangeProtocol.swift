@@ -35,7 +35,6 @@ extension ExchangeParser {
       s.first = min(s.first ?? t, t)
       s.last = max(s.last ?? t, t)
     }
-    if s.connector.isEmpty { s.connector = record.string(columns[.connector]) }
     if s.remoteIP.isEmpty, !record.isEmpty(columns[.remoteEndpoint]) {
       let (ip, port) = ExchangeText.endpointIP(record.string(columns[.remoteEndpoint]))
       s.remoteIP = ip

@@ -252,6 +252,13 @@ enum ExchangeText {
     return nil
   }
 
+  /// The value of a hexadecimal digit, or nil.
+  static func hexValue(_ b: UInt8) -> UInt8? {
+    if ASCII.isDigit(b) { return b - 0x30 }
+    let l = b | 0x20
+    return l >= 0x61 && l <= 0x66 ? l - 0x57 : nil
+  }
+
   /// An address or Message-ID without surrounding spaces and angle brackets.
   static func bare(_ text: String) -> String {
     var s = Substring(text)
