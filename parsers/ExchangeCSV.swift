@@ -198,7 +198,7 @@ enum ExchangeColumn: Int, CaseIterable {
   case eventID, internalMessageID, messageID, networkMessageID, recipients, recipientStatus
   case reference, sender, returnPath, directionality, originalClientIP, customData
   // Protocol logs.
-  case sessionID, sequence, remoteEndpoint, event, data, context
+  case sessionID, sequence, localEndpoint, remoteEndpoint, event, data, context
   // Exchange Online exports.
   case status, toIP, fromIP, messageTraceID, organization, detail
 
@@ -232,6 +232,7 @@ enum ExchangeColumn: Int, CaseIterable {
     case .customData: return ["customdata", "eventdata"]
     case .sessionID: return ["sessionid"]
     case .sequence: return ["sequencenumber"]
+    case .localEndpoint: return ["localendpoint"]
     case .remoteEndpoint: return ["remoteendpoint"]
     case .event: return ["event"]
     case .data: return ["data"]

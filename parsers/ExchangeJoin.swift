@@ -65,6 +65,8 @@ final class ExchangeSession {
   var side: ExchangeSessionSide = .unknown
   var remoteIP = ""
   var remotePort: Int?
+  /// Our port: 2525 (Front End to transport) and 475 (mailbox delivery) are internal hops.
+  var localPort: Int?
   var first: LogTime?
   var last: LogTime?
   /// The session start was logged (connect row, sequence 0, the greeting on the receive
@@ -488,7 +490,7 @@ final class ExchangeJoin {
         if d.status == .sent, let v = detail?.sendTLS { d.protection = .tls(v, .unknown) }
         if d.status == .bounced, let r = detail?.failReason { d.reason = r }
         if d.status == .deferred, let r = detail?.deferReason { d.reason = r }
-        if d.reason != nil, let r = d.reason { d.dsn = ExchangeText.enhancedCode(r) }
+        if let r = d.reason { d.dsn = ExchangeText.enhancedCode(r) }
         emit(d, platform: .online)
       }
       if var a = row.arrival {
@@ -549,11 +551,16 @@ final class ExchangeJoin {
 
   // MARK: - Protocol logs alone
 
+  /// Ports of hops inside an Exchange server: Front End to transport, mailbox delivery.
+  static let internalPorts: Set<Int> = [2525, 475]
+
   /// Without tracking logs, the protocol logs still show messages: each queued reply of
   /// an SmtpReceive session is an arrival, each accepted recipient of an SmtpSend
-  /// message with a 2xx final reply is a delivery. A send to an Exchange server of the
-  /// same organisation (XSHADOW / EXCHANGEAUTH offered) or to the internal ports 2525
-  /// and 475 is not outbound.
+  /// message with a 2xx final reply is a delivery. Sessions on the internal ports 2525
+  /// and 475 (Front End to transport, mailbox delivery) are hops inside the server, and
+  /// a send to an Exchange server of the same organisation (XSHADOW / EXCHANGEAUTH
+  /// offered) is not outbound. Refusals are not counted as failures here: without
+  /// tracking logs it is unknown whether Exchange tried again.
   private func emitProtocolOnly() {
     let ordered = sessions.values.sorted { ($0.input, $0.first ?? 0) < ($1.input, $1.first ?? 0) }
     for s in ordered {
@@ -562,7 +569,8 @@ final class ExchangeJoin {
         of: s, trust: s.side == .receive ? ExchangeJoin.inboundTrust(s) : .unknown)
       switch s.side {
       case .receive:
-        guard !Address.isLoopback(s.remoteIP) else { continue }
+        guard !Address.isLoopback(s.remoteIP), !ExchangeJoin.internalPorts.contains(s.localPort ?? 25)
+        else { continue }
         for q in s.queued {
           emit(
             ArrivalEvent(
@@ -571,8 +579,8 @@ final class ExchangeJoin {
         }
       case .send:
         let outbound =
-          !s.peerIsExchange && !Address.isLoopback(s.remoteIP) && s.remotePort != 2525
-          && s.remotePort != 475
+          !s.peerIsExchange && !Address.isLoopback(s.remoteIP)
+          && !ExchangeJoin.internalPorts.contains(s.remotePort ?? 25)
         for m in s.messages {
           guard let reply = m.finalReply, reply.hasPrefix("2") else { continue }
           let id = ExchangeProtocolReply.messageID(reply) ?? ""

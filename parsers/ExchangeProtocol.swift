@@ -40,6 +40,9 @@ extension ExchangeParser {
       s.remoteIP = ip
       s.remotePort = port
     }
+    if s.localPort == nil, !record.isEmpty(columns[.localEndpoint]) {
+      s.localPort = ExchangeText.endpointIP(record.string(columns[.localEndpoint])).port
+    }
     if s.side == .unknown, protocolSide != .unknown { setSide(s, protocolSide) }
     if record.withField(columns[.sequence], { $0.decimal(0, $0.count) }) == 0 { s.sawStart = true }
     let event = record.withField(columns[.event]) { $0.count == 1 ? $0[0] : 0 }

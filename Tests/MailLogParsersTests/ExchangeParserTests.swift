@@ -568,6 +568,25 @@ final class ExchangeParserTests: XCTestCase {
     }
   }
 
+  func testProtocolOnlyReceiveSkipsTheInternalHop() {
+    let log = #"""
+      #Software: Microsoft Exchange Server
+      #Log-type: SMTP Receive Protocol Log
+      #Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context
+      2026-03-10T09:20:11.401Z,MAIL01\Default MAIL01,08DE5E8A1B2C3B01,0,192.0.2.10:2525,192.0.2.10:49811,+,,
+      2026-03-10T09:20:11.420Z,MAIL01\Default MAIL01,08DE5E8A1B2C3B01,9,192.0.2.10:2525,192.0.2.10:49811,>,"250 2.6.0 <a@example.net> [InternalId=1, Hostname=MAIL01] Queued mail for delivery",
+      2026-03-10T09:20:10.812Z,MAIL01\Default Frontend MAIL01,08DE5E8A1B2C3A01,0,192.0.2.10:25,203.0.113.25:41234,+,,
+      2026-03-10T09:20:11.430Z,MAIL01\Default Frontend MAIL01,08DE5E8A1B2C3A01,9,192.0.2.10:25,203.0.113.25:41234,>,"250 2.6.0 <a@example.net> [InternalId=1, Hostname=MAIL01] Queued mail for delivery",
+      """#
+    let r = ExchangeRun()
+    r.read(text: log)
+    r.finish()
+    XCTAssertEqual(r.stats[0].skipped, 0)
+    XCTAssertEqual(r.sink.arrivals.map(\.clientAddr), ["203.0.113.25"])
+    XCTAssertEqual(r.sink.arrivals.map(\.protection), [.plaintext])
+    XCTAssertEqual(r.sink.arrivals.map(\.messageID), ["a@example.net"])
+  }
+
   // MARK: - Detection
 
   func testSniffClaimsEveryExchangeKind() throws {
