@@ -165,7 +165,9 @@ public final class ExchangeParser: LogParser {
           k == .protocolLog
           ? .protocolLog : record.count >= 30 ? .tracking2013 : .tracking2010
         count(k)
-      } else if let k = ExchangeParser.classify(ExchangeColumns(header: record), names: record.count) {
+      } else if let k = ExchangeParser.classify(
+        ExchangeColumns(header: record), names: record.count)
+      {
         useHeader(kind: k)
         return
       } else if record.count == 1, record.lines == 1, record.separator == ASCII.comma,
@@ -187,7 +189,8 @@ public final class ExchangeParser: LogParser {
     }
     let used: Bool
     switch kind {
-    case .tracking(let platform, let zone): used = readTrackingRecord(platform: platform, zone: zone)
+    case .tracking(let platform, let zone):
+      used = readTrackingRecord(platform: platform, zone: zone)
     case .protocolLog: used = readProtocolRecord()
     case .trace: used = readTraceRecord()
     case .enhancedSummary: used = readEnhancedRecord()
@@ -240,9 +243,11 @@ public final class ExchangeParser: LogParser {
   {
     guard r.count >= 8 else { return nil }
     guard
-      r.withField(0, { f in
-        f.count >= 19 && f[4] == 0x2D && times.read(f, zone: .utc, clock: nil) != nil
-      })
+      r.withField(
+        0,
+        { f in
+          f.count >= 19 && f[4] == 0x2D && times.read(f, zone: .utc, clock: nil) != nil
+        })
     else { return nil }
     if r.count >= 26 {
       let isEvent = r.withField(8) { f in f.count >= 3 && f.allSatisfy { ASCII.isUpper($0) } }

@@ -52,7 +52,12 @@ struct ExchangeRecord {
   /// quoted field is still open (feed the next line) or the record was abandoned
   /// (`abandoned` is then set).
   mutating func feed(_ line: Bytes) -> Bool {
-    if !isOpen { reset() } else { storage.append(0x0A); raw.append(0x0A) }
+    if !isOpen {
+      reset()
+    } else {
+      storage.append(0x0A)
+      raw.append(0x0A)
+    }
     lines += 1
     raw.append(contentsOf: line)
     var inQuotes = isOpen
@@ -101,7 +106,10 @@ struct ExchangeRecord {
     }
     if inQuotes {
       isOpen = true
-      if storage.count > ExchangeRecord.maxRecordBytes { isOpen = false; abandoned = true }
+      if storage.count > ExchangeRecord.maxRecordBytes {
+        isOpen = false
+        abandoned = true
+      }
       return false
     }
     isOpen = false

@@ -39,7 +39,10 @@ enum ExchangeSessionKey: Hashable {
         }
         v = v << 4 | UInt64(d)
       }
-      if ok { self = .hex(v); return }
+      if ok {
+        self = .hex(v)
+        return
+      }
     }
     self = .text(f.lowercasedString(0, end))
   }
@@ -467,7 +470,8 @@ final class ExchangeJoin {
   private func emitNDRs() {
     for d in dsns {
       guard let original = d.originalID ?? ndrOriginal[d.ndrID] else {
-        emit(.ndr(NDREvent(origin: d.origin, time: d.time, originalID: "", ndrID: d.ndrID)),
+        emit(
+          .ndr(NDREvent(origin: d.origin, time: d.time, originalID: "", ndrID: d.ndrID)),
           input: d.origin.input)
         continue
       }
@@ -494,7 +498,9 @@ final class ExchangeJoin {
         emit(d, platform: .online)
       }
       if var a = row.arrival {
-        if let v = detail?.receiveTLS, detail?.sawSubmit == false { a.protection = .tls(v, .unknown) }
+        if let v = detail?.receiveTLS, detail?.sawSubmit == false {
+          a.protection = .tls(v, .unknown)
+        }
         emit(a, platform: .online)
       }
     }
@@ -569,7 +575,8 @@ final class ExchangeJoin {
         of: s, trust: s.side == .receive ? ExchangeJoin.inboundTrust(s) : .unknown)
       switch s.side {
       case .receive:
-        guard !Address.isLoopback(s.remoteIP), !ExchangeJoin.internalPorts.contains(s.localPort ?? 25)
+        guard !Address.isLoopback(s.remoteIP),
+          !ExchangeJoin.internalPorts.contains(s.localPort ?? 25)
         else { continue }
         for q in s.queued {
           emit(

@@ -308,7 +308,8 @@ extension ExchangeParser {
     case .trace: used = readTraceRecord()
     case .traceDetail: used = readDetailRecord()
     case .enhancedSummary: used = readEnhancedRecord()
-    case .tracking(let platform, let zone): used = readTrackingRecord(platform: platform, zone: zone)
+    case .tracking(let platform, let zone):
+      used = readTrackingRecord(platform: platform, zone: zone)
     case .protocolLog: used = readProtocolRecord()
     case .undecided, .detailText: used = false
     }
@@ -355,7 +356,10 @@ enum ExchangeJSON {
       values.append(value)
       skipSpace()
       guard i < b.count else { return nil }
-      if b[i] == ASCII.comma { i += 1; continue }
+      if b[i] == ASCII.comma {
+        i += 1
+        continue
+      }
       guard b[i] == 0x7D else { return nil }
       break
     }
@@ -368,8 +372,15 @@ enum ExchangeJSON {
     i += 1
     while i < b.count {
       let c = b[i]
-      if c == ASCII.quote { i += 1; return out }
-      if c != 0x5C { out.append(c); i += 1; continue }
+      if c == ASCII.quote {
+        i += 1
+        return out
+      }
+      if c != 0x5C {
+        out.append(c)
+        i += 1
+        continue
+      }
       guard i + 1 < b.count else { return nil }
       let e = b[i + 1]
       i += 2
@@ -388,7 +399,8 @@ enum ExchangeJSON {
           scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
           i += 6
         }
-        out.append(contentsOf: String(Unicode.Scalar(scalar).map(Character.init) ?? "\u{FFFD}").utf8)
+        out.append(
+          contentsOf: String(Unicode.Scalar(scalar).map(Character.init) ?? "\u{FFFD}").utf8)
       default: out.append(e)  // \" \\ \/
       }
     }
@@ -417,7 +429,10 @@ enum ExchangeJSON {
       if c == 0x7B || c == ASCII.lbracket { depth += 1 }
       if c == 0x7D || c == ASCII.rbracket {
         depth -= 1
-        if depth == 0 { i += 1; return true }
+        if depth == 0 {
+          i += 1
+          return true
+        }
       }
       i += 1
     }

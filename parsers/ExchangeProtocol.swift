@@ -61,13 +61,18 @@ extension ExchangeParser {
     s.side = side
     guard !countedSides.contains(side) else { return }
     countedSides.append(side)
-    if side == .send { join.sendLogInputs += 1 } else if side == .receive { join.receiveLogInputs += 1 }
+    if side == .send {
+      join.sendLogInputs += 1
+    } else if side == .receive {
+      join.receiveLogInputs += 1
+    }
   }
 
   /// A `>` row: a command on the send side, a reply on the receive side.
   private func wrote(_ s: ExchangeSession, time t: LogTime?) {
     record.withField(columns[.data]) { d in
-      let isReply = d.count >= 3 && ASCII.isDigit(d[0]) && ASCII.isDigit(d[1]) && ASCII.isDigit(d[2])
+      let isReply =
+        d.count >= 3 && ASCII.isDigit(d[0]) && ASCII.isDigit(d[1]) && ASCII.isDigit(d[2])
       if s.side == .unknown { setSide(s, isReply ? .receive : .send) }
       if s.side == .receive {
         if d.has("220 ", at: 0), s.pending.first?.verb == .startTLS {
@@ -95,7 +100,8 @@ extension ExchangeParser {
   /// A `<` row: a reply on the send side, a command on the receive side.
   private func read(_ s: ExchangeSession) {
     record.withField(columns[.data]) { d in
-      let isReply = d.count >= 3 && ASCII.isDigit(d[0]) && ASCII.isDigit(d[1]) && ASCII.isDigit(d[2])
+      let isReply =
+        d.count >= 3 && ASCII.isDigit(d[0]) && ASCII.isDigit(d[1]) && ASCII.isDigit(d[2])
       if s.side == .unknown { setSide(s, isReply ? .send : .receive) }
       if s.side == .receive {
         if d.has("STARTTLS", at: 0) || d.has("X-ANONYMOUSTLS", at: 0) {
@@ -131,14 +137,17 @@ extension ExchangeParser {
         if let (version, client) = ExchangeText.schannelToken(f) {
           s.tls = version
           if s.side == .unknown { setSide(s, client ? .send : .receive) }
-        } else if f.index(of: "TLS negotiation failed") != nil || f.has("Failed to negotiate TLS", at: 0) {
+        } else if f.index(of: "TLS negotiation failed") != nil
+          || f.has("Failed to negotiate TLS", at: 0)
+        {
           if s.tlsFailure == nil { s.tlsFailure = f.string }
         } else if f.has("Remote certificate", at: 0) || f.has("Received certificate", at: 0)
           || f.has("Certificate thumbprint", at: 0)
         {
           s.remoteCertificate = true
         } else if f.has(ExchangeParser.chainStatus, at: 0) {
-          s.clientChain = ExchangeParser.quoted(f, from: ExchangeParser.chainStatus.utf8CodeUnitCount)
+          s.clientChain = ExchangeParser.quoted(
+            f, from: ExchangeParser.chainStatus.utf8CodeUnitCount)
         } else if f.has("TlsDomainCapabilities=", at: 0), let at = f.index(of: "Status='") {
           s.domainStatus = ExchangeParser.quoted(f, from: at + 7)
         } else if f.has("attempting to connect", at: 0) {

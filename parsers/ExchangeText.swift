@@ -209,7 +209,7 @@ enum ExchangeText {
     var i = 0
     while i < u.count {
       let b = u[i]
-      if (b == 0x32 || b == 0x34 || b == 0x35), i + 1 < u.count, u[i + 1] == ASCII.dot,
+      if b == 0x32 || b == 0x34 || b == 0x35, i + 1 < u.count, u[i + 1] == ASCII.dot,
         i == 0 || !(ASCII.isAlnum(u[i - 1]) || u[i - 1] == ASCII.dot)
       {
         var j = i + 2
@@ -300,7 +300,11 @@ enum ExchangeText {
       let startsEntry =
         t.utf8.prefix(3).allSatisfy(ASCII.isDigit) && t.utf8.count >= 3 || t.hasPrefix("[{")
         || t == "To" || t == "Cc" || t == "Bcc"
-      if startsEntry || grouped.isEmpty { grouped.append(t) } else { grouped[grouped.count - 1] += ";" + part }
+      if startsEntry || grouped.isEmpty {
+        grouped.append(t)
+      } else {
+        grouped[grouped.count - 1] += ";" + part
+      }
     }
     return grouped.count == count ? grouped : Array(repeating: text, count: count)
   }

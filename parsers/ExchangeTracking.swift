@@ -17,13 +17,21 @@ enum ExchangeTrackingEvent {
 
   /// The event of field `i` (any letter case).
   init(_ r: ExchangeRecord, _ i: Int?) {
-    if r.field(i, is: "RECEIVE") { self = .receive }
-    else if r.field(i, is: "SEND") { self = .send }
-    else if r.field(i, is: "SENDEXTERNAL") { self = .sendExternal }
-    else if r.field(i, is: "FAIL") { self = .fail }
-    else if r.field(i, is: "DEFER") { self = .deferral }
-    else if r.field(i, is: "DSN") { self = .dsn }
-    else { self = .other }
+    if r.field(i, is: "RECEIVE") {
+      self = .receive
+    } else if r.field(i, is: "SEND") {
+      self = .send
+    } else if r.field(i, is: "SENDEXTERNAL") {
+      self = .sendExternal
+    } else if r.field(i, is: "FAIL") {
+      self = .fail
+    } else if r.field(i, is: "DEFER") {
+      self = .deferral
+    } else if r.field(i, is: "DSN") {
+      self = .dsn
+    } else {
+      self = .other
+    }
   }
 }
 
@@ -151,10 +159,12 @@ extension ExchangeParser {
     let serverIP = record.string(columns[.serverIP])
     let serverHost = record.string(columns[.serverHostname])
     let localHost =
-      status == .sent ? record.string(columns[.clientHostname]) : record.string(columns[.serverHostname])
+      status == .sent
+      ? record.string(columns[.clientHostname]) : record.string(columns[.serverHostname])
     let from = origin(host: localHost)
     let sender = envelopeSender()
-    let level = custom("Microsoft.Exchange.Transport.MailRecipient.EffectiveTlsAuthLevel=")
+    let level =
+      custom("Microsoft.Exchange.Transport.MailRecipient.EffectiveTlsAuthLevel=")
       ?? custom("Microsoft.Exchange.Transport.MailRecipient.RequiredTlsAuthLevel=")
     let reply = status == .sent ? finalReply() : nil
     let ownTLS = customTLS()

@@ -6,8 +6,9 @@
 import Foundation
 import MailLogKit
 import MailLogModel
-@testable import MailLogParsers
 import XCTest
+
+@testable import MailLogParsers
 
 final class ExchangeParserTests: XCTestCase {
   // MARK: - Real corpus files
@@ -77,12 +78,17 @@ final class ExchangeParserTests: XCTestCase {
     // EffectiveTlsAuthLevel=DomainValidation cannot be met without TLS.
     XCTAssertEqual(d.protection, .tls(.unknown, .verified))
     // The two RECEIVE rows came through the Front End proxy from outside.
-    XCTAssertEqual(r.sink.arrivals.map(\.client), [
-      "host01.example.org[192.0.2.13]", "host02.example.org[192.0.2.15]",
-    ])
-    XCTAssertEqual(r.sink.arrivals.map(\.messageID), [
-      "20240123200014.123F425E28@host01.example.org", "20240123200018.123C42553@host02.example.org",
-    ])
+    XCTAssertEqual(
+      r.sink.arrivals.map(\.client),
+      [
+        "host01.example.org[192.0.2.13]", "host02.example.org[192.0.2.15]",
+      ])
+    XCTAssertEqual(
+      r.sink.arrivals.map(\.messageID),
+      [
+        "20240123200014.123F425E28@host01.example.org",
+        "20240123200018.123C42553@host02.example.org",
+      ])
     XCTAssertEqual(
       r.sink.arrivals.first?.protection, .unknown(reason: "no SmtpReceive protocol log session"))
     XCTAssertEqual(r.run.notes.count, 1)
@@ -150,7 +156,8 @@ final class ExchangeParserTests: XCTestCase {
     XCTAssertEqual(r.sink.outbound.map(\.recipient), ["user1@example-tenant.onmicrosoft.com"])
     XCTAssertEqual(r.sink.outbound.first?.remoteAddr, "203.0.113.56")
     XCTAssertEqual(r.sink.outbound.first?.origin.logHost, "example-tenant.onmicrosoft.com")
-    XCTAssertEqual(r.sink.arrivals.map(\.clientAddr), ["203.0.113.144", "198.51.100.54", "198.51.100.81"])
+    XCTAssertEqual(
+      r.sink.arrivals.map(\.clientAddr), ["203.0.113.144", "198.51.100.54", "198.51.100.81"])
     // "Received" without a zone is UTC; \u003c...\u003e brackets are removed.
     XCTAssertEqual(r.sink.arrivals[0].time, 1_662_401_413.490_765_8)
     XCTAssertEqual(
@@ -191,7 +198,8 @@ final class ExchangeParserTests: XCTestCase {
     var rows = Self.trackingHeader
     for (i, s) in strings.enumerated() {
       let quoted = "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-      rows += "2026-03-10T10:00:0\(i).000Z,192.0.2.10,MAIL01,198.51.100.25,mail.example.com,,"
+      rows +=
+        "2026-03-10T10:00:0\(i).000Z,192.0.2.10,MAIL01,198.51.100.25,mail.example.com,,"
         + "To Internet,SMTP,FAIL,10\(i),<m\(i)@corp.example.org>,,r\(i)@example.com,\(quoted),100,1,"
         + ",,subject,a@corp.example.org,a@corp.example.org,,Originating,,,,S:ToEntity=Internet,"
         + "Email,,15.02.1748.010\n"
@@ -204,7 +212,8 @@ final class ExchangeParserTests: XCTestCase {
     XCTAssertEqual(failures.map(\.reason), strings.map { Optional($0) })
     XCTAssertEqual(failures.map(\.dsn), codes.map { Optional($0) })
     XCTAssertEqual(Set(failures.map(\.status)), [.bounced])
-    XCTAssertTrue(failures[0].line?.hasPrefix("2026-03-10T10:00:00.000Z,192.0.2.10,MAIL01,") == true)
+    XCTAssertTrue(
+      failures[0].line?.hasPrefix("2026-03-10T10:00:00.000Z,192.0.2.10,MAIL01,") == true)
     XCTAssertTrue(failures.allSatisfy(\.isOutbound))
   }
 
@@ -231,7 +240,9 @@ final class ExchangeParserTests: XCTestCase {
     var out: [String: Protection] = [:]
     for d in r.sink.outbound where isOnline(d.origin) == online { out[d.recipient] = d.protection }
     var inbound: [String: Protection] = [:]
-    for a in r.sink.arrivals where isOnline(a.origin) == online { inbound[a.messageID] = a.protection }
+    for a in r.sink.arrivals where isOnline(a.origin) == online {
+      inbound[a.messageID] = a.protection
+    }
     return (out, inbound)
   }
 
@@ -240,25 +251,31 @@ final class ExchangeParserTests: XCTestCase {
     XCTAssertEqual(r.stats.map(\.skipped), [0, 0, 0, 0, 0])
     XCTAssertEqual(r.stats.map(\.lines), [26, 172, 68, 12, 9])
     let (out, inbound) = figures(r, online: false)
-    XCTAssertEqual(out, [
-      "alice@example.com": .tls(.v12, .unknown),  // final reply "250 2.0.0 Ok: queued as ..."
-      "bob@example.net": .tls(.v13, .verified),  // BDAT reply; DomainValidation
-      "carol@example.net": .tls(.v13, .verified),
-      "dave@example.org": .plaintext,  // no STARTTLS offered, whole session logged
-      "erin@example.com": .tls(.v12, .unknown),  // "250 2.0.0 Ok" twice: joined on IP+rcpt
-      "frank@example.net": .plaintext,
-      "heidi@example.com": .tls(.unknown, .verified),  // no session, DomainValidation met
-      "grace@example.org": .unknown(reason: "no SmtpSend protocol log session"),
-    ])
-    XCTAssertEqual(inbound, [
-      "20260310092010.4F7A21C0E3@mx.example.net": .tls(.v12, .anonymous),  // proxied: IP+time
-      "5f1c2b7e.1c69fb81.a2d4.0b3e@relay.example.org": .plaintext,
-      "0102019a1b2c3d4e-5f6a7b8c-9d0e-1f2a-3b4c-5d6e7f8a9b0c-000000@out.example.com":
-        .tls(.v13, .anonymous),  // direct: session id
-      "CAF3d9a1x+Yk7c2bq@mta7.example.com": .unknown(reason: "no SmtpReceive protocol log session"),
-    ])
+    XCTAssertEqual(
+      out,
+      [
+        "alice@example.com": .tls(.v12, .unknown),  // final reply "250 2.0.0 Ok: queued as ..."
+        "bob@example.net": .tls(.v13, .verified),  // BDAT reply; DomainValidation
+        "carol@example.net": .tls(.v13, .verified),
+        "dave@example.org": .plaintext,  // no STARTTLS offered, whole session logged
+        "erin@example.com": .tls(.v12, .unknown),  // "250 2.0.0 Ok" twice: joined on IP+rcpt
+        "frank@example.net": .plaintext,
+        "heidi@example.com": .tls(.unknown, .verified),  // no session, DomainValidation met
+        "grace@example.org": .unknown(reason: "no SmtpSend protocol log session"),
+      ])
+    XCTAssertEqual(
+      inbound,
+      [
+        "20260310092010.4F7A21C0E3@mx.example.net": .tls(.v12, .anonymous),  // proxied: IP+time
+        "5f1c2b7e.1c69fb81.a2d4.0b3e@relay.example.org": .plaintext,
+        "0102019a1b2c3d4e-5f6a7b8c-9d0e-1f2a-3b4c-5d6e7f8a9b0c-000000@out.example.com":
+          .tls(.v13, .anonymous),  // direct: session id
+        "CAF3d9a1x+Yk7c2bq@mta7.example.com": .unknown(
+          reason: "no SmtpReceive protocol log session"),
+      ])
     let serverOut = r.sink.outbound.filter { $0.origin.input == 0 }
-    XCTAssertEqual(serverOut.filter { if case .tls = $0.protection { true } else { false } }.count, 5)
+    XCTAssertEqual(
+      serverOut.filter { if case .tls = $0.protection { true } else { false } }.count, 5)
     XCTAssertEqual(serverOut.filter { $0.protection == .plaintext }.count, 2)
     XCTAssertEqual(r.run.notes.count, 3)
     XCTAssertTrue(r.run.notes[0].hasPrefix("Exchange: TLS unknown for 1 of 8 outbound deliveries"))
@@ -285,7 +302,8 @@ final class ExchangeParserTests: XCTestCase {
     let r = try runSamples(["MSGTRK2026031009-1.LOG"])
     let (out, inbound) = figures(r, online: false)
     XCTAssertEqual(out.count, 8)
-    XCTAssertEqual(out.values.filter { $0 == .unknown(reason: "no SmtpSend protocol log session") }.count, 5)
+    XCTAssertEqual(
+      out.values.filter { $0 == .unknown(reason: "no SmtpSend protocol log session") }.count, 5)
     // Only the three DomainValidation deliveries are known to be TLS.
     XCTAssertEqual(out["bob@example.net"], .tls(.unknown, .verified))
     XCTAssertEqual(out["carol@example.net"], .tls(.unknown, .verified))
@@ -300,9 +318,11 @@ final class ExchangeParserTests: XCTestCase {
   func testSampleFailuresAndNDRLinks() throws {
     let r = try runSamples(Self.sampleFiles)
     let failures = r.sink.deliveries.filter { $0.status != .sent && $0.origin.input == 0 }
-    XCTAssertEqual(failures.map(\.recipient), [
-      "ivan@example.com", "judy@example.net", "kate@example.org", "leo@example.org",
-    ])
+    XCTAssertEqual(
+      failures.map(\.recipient),
+      [
+        "ivan@example.com", "judy@example.net", "kate@example.org", "leo@example.org",
+      ])
     XCTAssertEqual(failures.map(\.status), [.bounced, .deferred, .bounced, .bounced])
     XCTAssertEqual(failures[0].reason, "530 5.7.0 Must issue a STARTTLS command first")
     XCTAssertEqual(failures[0].dsn, "5.7.0")
@@ -315,15 +335,20 @@ final class ExchangeParserTests: XCTestCase {
     XCTAssertEqual(failures[2].reason, "550 4.4.7 QUEUE.Expired; message expired")
     XCTAssertEqual(failures[3].reason, "550 4.4.7 QUEUE.Expired; message expired")
     // Two NDRs; the delay notice of the deferred message is not one.
-    XCTAssertEqual(r.sink.ndrs.map(\.originalID), [
-      "PR3P195MB0718B8C9D0E1F2A3@MAIL01.corp.example.org",
-      "PR3P195MB0718D0E1F2A3B4C5@MAIL01.corp.example.org",
-    ])
-    XCTAssertEqual(r.sink.ndrs.map(\.ndrID), [
-      "6c2e8f1a-4b3d-4e5f-8a9b-0c1d2e3f4a5b@MAIL01.corp.example.org",
-      "7e4a0b3c-6d5f-4a7b-8c9d-2e3f4a5b6c7d@MAIL01.corp.example.org",
-    ])
-    XCTAssertEqual(Set(r.sink.ndrs.map(\.originalID)), Set([failures[0].messageID, failures[2].messageID]))
+    XCTAssertEqual(
+      r.sink.ndrs.map(\.originalID),
+      [
+        "PR3P195MB0718B8C9D0E1F2A3@MAIL01.corp.example.org",
+        "PR3P195MB0718D0E1F2A3B4C5@MAIL01.corp.example.org",
+      ])
+    XCTAssertEqual(
+      r.sink.ndrs.map(\.ndrID),
+      [
+        "6c2e8f1a-4b3d-4e5f-8a9b-0c1d2e3f4a5b@MAIL01.corp.example.org",
+        "7e4a0b3c-6d5f-4a7b-8c9d-2e3f4a5b6c7d@MAIL01.corp.example.org",
+      ])
+    XCTAssertEqual(
+      Set(r.sink.ndrs.map(\.originalID)), Set([failures[0].messageID, failures[2].messageID]))
   }
 
   func testSampleMessageTraceUTF16WithDetail() throws {
@@ -332,10 +357,12 @@ final class ExchangeParserTests: XCTestCase {
     let head = try Data(contentsOf: URL(fileURLWithPath: ExchangeFiles.sample(Self.sampleFiles[3])))
     XCTAssertEqual(Array(head.prefix(4)), [0xFF, 0xFE, 0x23, 0x00])
     let (out, inbound) = figures2(r)
-    XCTAssertEqual(out, [
-      "partner@example.com": .tls(.v12, .unknown),  // detail: "using TLS1.2 with AES256"
-      "sales@example.net": .unknown(reason: "Exchange Online reports have no TLS field"),
-    ])
+    XCTAssertEqual(
+      out,
+      [
+        "partner@example.com": .tls(.v12, .unknown),  // detail: "using TLS1.2 with AES256"
+        "sales@example.net": .unknown(reason: "Exchange Online reports have no TLS field"),
+      ])
     // Three messages arrived from outside (one of them to two recipients, one spam).
     XCTAssertEqual(inbound.count, 3)
     let failed = try XCTUnwrap(r.sink.deliveries.first { $0.status == .bounced })
@@ -420,7 +447,8 @@ final class ExchangeParserTests: XCTestCase {
     XCTAssertEqual(r.sink.arrivals.count, 1)  // two hops of one message: one arrival
     XCTAssertEqual(r.sink.outbound.map(\.recipient), ["partner@example.com"])
     XCTAssertEqual(
-      r.sink.outbound.first?.protection, .unknown(reason: "Exchange Online reports have no TLS field"))
+      r.sink.outbound.first?.protection,
+      .unknown(reason: "Exchange Online reports have no TLS field"))
     XCTAssertTrue(r.run.notes[0].hasPrefix("Exchange Online: TLS unknown for 1 of 1 outbound"))
   }
 
@@ -435,7 +463,8 @@ final class ExchangeParserTests: XCTestCase {
     r.finish()
     XCTAssertEqual(r.stats[0].skipped, 0)
     XCTAssertEqual(r.sink.outbound.map(\.recipient), ["user5@example.com"])
-    XCTAssertEqual(r.sink.deliveries.filter { $0.status == .bounced }.map(\.recipient), ["user6@example.com"])
+    XCTAssertEqual(
+      r.sink.deliveries.filter { $0.status == .bounced }.map(\.recipient), ["user6@example.com"])
     XCTAssertEqual(r.sink.arrivals.map(\.clientAddr), ["198.51.100.9"])
   }
 
@@ -482,12 +511,13 @@ final class ExchangeParserTests: XCTestCase {
   }
 
   func testQuotedNewlinesCommasAndDoubledQuotesInTrackingRows() throws {
-    let rows = Self.trackingHeader + #"""
-      2026-03-10T10:00:00.000Z,192.0.2.10,MAIL01,198.51.100.25,mx.example.com,";250 2.0.0 Ok, queued;ClientSubmitTime:",To Internet,SMTP,SENDEXTERNAL,1,<m1@corp.example.org>,,a@example.com,250 2.1.5 OK,100,1,,,"Line one
-      line two, with ""quotes""
-      line three",s@corp.example.org,s@corp.example.org,,Originating,,,,S:ToEntity=Internet,Email,,15.02.1748.010
-      2026-03-10T10:00:01.000Z,192.0.2.10,MAIL01,198.51.100.26,mx.example.net,,To Internet,SMTP,SENDEXTERNAL,2,<m2@corp.example.org>,,b@example.net,250 2.1.5 OK,100,1,,,plain,s@corp.example.org,s@corp.example.org,,Originating,,,,S:ToEntity=Internet,Email,,15.02.1748.010
-      """#
+    let rows =
+      Self.trackingHeader + #"""
+        2026-03-10T10:00:00.000Z,192.0.2.10,MAIL01,198.51.100.25,mx.example.com,";250 2.0.0 Ok, queued;ClientSubmitTime:",To Internet,SMTP,SENDEXTERNAL,1,<m1@corp.example.org>,,a@example.com,250 2.1.5 OK,100,1,,,"Line one
+        line two, with ""quotes""
+        line three",s@corp.example.org,s@corp.example.org,,Originating,,,,S:ToEntity=Internet,Email,,15.02.1748.010
+        2026-03-10T10:00:01.000Z,192.0.2.10,MAIL01,198.51.100.26,mx.example.net,,To Internet,SMTP,SENDEXTERNAL,2,<m2@corp.example.org>,,b@example.net,250 2.1.5 OK,100,1,,,plain,s@corp.example.org,s@corp.example.org,,Originating,,,,S:ToEntity=Internet,Email,,15.02.1748.010
+        """#
     let r = ExchangeRun()
     r.read(text: rows)
     r.finish()
@@ -497,10 +527,11 @@ final class ExchangeParserTests: XCTestCase {
   }
 
   func testUnterminatedQuoteIsCountedNotFatal() throws {
-    let rows = Self.trackingHeader + #"""
-      2026-03-10T10:00:00.000Z,192.0.2.10,MAIL01,,,"never closed,To Internet,SMTP,SEND
-      and the next line
-      """#
+    let rows =
+      Self.trackingHeader + #"""
+        2026-03-10T10:00:00.000Z,192.0.2.10,MAIL01,,,"never closed,To Internet,SMTP,SEND
+        and the next line
+        """#
     let r = ExchangeRun()
     r.read(text: rows)
     r.finish()
@@ -519,21 +550,28 @@ final class ExchangeParserTests: XCTestCase {
   func testProtocolOnlyRunCountsMessagesFromSessions() throws {
     let r = try runSamples(["SEND2026031009-1.LOG", "RECV2026031009-1.LOG"])
     // Without tracking logs, each accepted recipient with a 2xx final reply is a delivery.
-    XCTAssertEqual(Set(r.sink.outbound.map(\.recipient)), [
-      "alice@example.com", "bob@example.net", "carol@example.net", "dave@example.org",
-      "erin@example.com", "frank@example.net",
-    ])
-    XCTAssertEqual(r.sink.outbound.first { $0.recipient == "dave@example.org" }?.protection, .plaintext)
-    XCTAssertEqual(r.sink.outbound.first { $0.recipient == "bob@example.net" }?.protection, .tls(.v13, .unknown))
-    XCTAssertEqual(r.sink.arrivals.map(\.protection), [
-      .tls(.v12, .anonymous), .plaintext, .tls(.v13, .anonymous),
-    ])
+    XCTAssertEqual(
+      Set(r.sink.outbound.map(\.recipient)),
+      [
+        "alice@example.com", "bob@example.net", "carol@example.net", "dave@example.org",
+        "erin@example.com", "frank@example.net",
+      ])
+    XCTAssertEqual(
+      r.sink.outbound.first { $0.recipient == "dave@example.org" }?.protection, .plaintext)
+    XCTAssertEqual(
+      r.sink.outbound.first { $0.recipient == "bob@example.net" }?.protection, .tls(.v13, .unknown))
+    XCTAssertEqual(
+      r.sink.arrivals.map(\.protection),
+      [
+        .tls(.v12, .anonymous), .plaintext, .tls(.v13, .anonymous),
+      ])
   }
 
   /// Random bytes rich in separators, quotes, braces and digits after every kind of
   /// header: every line is counted, nothing traps.
   func testHostileBytesAreCountedNeverFatal() {
-    let alphabet = Array(",;\"{}[]:#*<>+-.0123456789TZAPM SP_PROT_TLS1_2 \u{FEFF}\u{0}\\u00".utf8)
+    let alphabet =
+      Array(",;\"{}[]:#*<>+-.0123456789TZAPM SP_PROT_TLS1_2 \u{FEFF}\u{0}\\u00".utf8)
       + [0xFF, 0xC3, 0x28]
     var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
     func next() -> Int {
@@ -549,7 +587,8 @@ final class ExchangeParserTests: XCTestCase {
     for header in headers {
       let parser = ExchangeParser(
         context: ParseContext(
-          input: 0, name: "fuzz", clock: LocalClock(utc: true), years: YearTracker(reference: Date()),
+          input: 0, name: "fuzz", clock: LocalClock(utc: true),
+          years: YearTracker(reference: Date()),
           sink: RecordingSink(), run: RunState()))
       var lines = 0
       for line in header.split(separator: "\n") {
@@ -593,6 +632,10 @@ final class ExchangeParserTests: XCTestCase {
     let lines = [
       "#Software: Microsoft Exchange Server",
       "#Log-type: SMTP Send Protocol Log",
+      "#Log-type: SMTP Receive Protocol Log",
+      "#Log-type: Message Tracking Log",
+      "\"Timestamp\",\"ClientIp\",\"ClientHostname\",\"ServerIp\",\"ServerHostname\",\"SourceContext\",\"ConnectorId\",\"Source\",\"EventId\",\"InternalMessageId\",\"MessageId\",\"Recipients\",\"RecipientStatus\"",
+      "{\"receivedDateTime\":\"2026-03-10T08:02:11Z\",\"recipientAddress\":\"a@example.com\",\"status\":\"delivered\",\"toIP\":\"198.51.100.30\"}",
       "#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context",
       "\u{FEFF}#Software: Microsoft Exchange Server",
       "#TYPE Deserialized.Microsoft.Exchange.Management.FfoReporting.MessageTrace",
@@ -630,9 +673,13 @@ final class ExchangeParserTests: XCTestCase {
 
   func testFieldReaders() {
     XCTAssertEqual(ExchangeText.version("SP_PROT_TLS1_2_SERVER".dropFirst(8).description), .v12)
-    XCTAssertEqual(withBytes("x TLS protocol SP_PROT-TLS1_0_CLIENT negotiation") { ExchangeText.schannelToken($0)?.0 }, .v10)
+    XCTAssertEqual(
+      withBytes("x TLS protocol SP_PROT-TLS1_0_CLIENT negotiation") {
+        ExchangeText.schannelToken($0)?.0
+      }, .v10)
     XCTAssertEqual(withBytes("SP_PROT_SSL3_CLIENT") { ExchangeText.schannelToken($0)?.0 }, .ssl3)
-    XCTAssertEqual(withBytes("SP_PROT_TLS1_3_SERVER") { ExchangeText.schannelToken($0)?.client }, false)
+    XCTAssertEqual(
+      withBytes("SP_PROT_TLS1_3_SERVER") { ExchangeText.schannelToken($0)?.client }, false)
     XCTAssertEqual(withBytes("by X using TLS1.2 with AES256") { ExchangeText.usingTLS($0) }, .v12)
     XCTAssertNil(ExchangeText.enhancedCode("LastAttemptedIP=203.0.113.148:25 and 192.0.2.13"))
     XCTAssertEqual(ExchangeText.enhancedCode("450-4.4.317 Cannot connect"), "4.4.317")

@@ -113,7 +113,8 @@ func describe(_ event: MailEvent) -> String {
     return "delivery \(d.messageID) \(d.recipient) \(d.status) out=\(d.isOutbound) \(d.protection) "
       + "dsn=\(d.dsn ?? "-") reason=\(d.reason ?? "-") t=\(d.time.map { String($0) } ?? "-")"
   case .arrival(let a):
-    return "arrival \(a.messageID) \(a.client) \(a.protection) t=\(a.time.map { String($0) } ?? "-")"
+    return
+      "arrival \(a.messageID) \(a.client) \(a.protection) t=\(a.time.map { String($0) } ?? "-")"
   case .ndr(let n): return "ndr \(n.originalID) -> \(n.ndrID)"
   case .time(let t): return "time \(t)"
   default: return "\(event)"
