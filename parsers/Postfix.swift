@@ -181,9 +181,20 @@ public final class PostfixParser: LogParser {
     Origin(input: context.input, logHost: hosts.names[key.host], mta: .postfix)
   }
 
+  /// Evidence keys by (host, instance, direction), built once.
+  private struct EvidenceSlot: Hashable {
+    var host: Int
+    var instance: Int
+    var outbound: Bool
+  }
+  private var evidenceKeys: [EvidenceSlot: String] = [:]
+
   private func evidenceKey(_ key: ProcKey, outbound: Bool) -> String {
+    let slot = EvidenceSlot(host: key.host, instance: key.instance, outbound: outbound)
+    if let k = evidenceKeys[slot] { return k }
     let k = (outbound ? "pf-out|" : "pf-in|") + hosts.names[key.host] + "|"
       + instances.names[key.instance]
+    evidenceKeys[slot] = k
     return k
   }
 
@@ -383,6 +394,8 @@ public final class PostfixParser: LogParser {
   /// Parsed fields of `QID: to=<..>, [orig_to=<..>,] relay=.., ..., status=.. (reason)`.
   private struct DeliveryFields {
     var recipient: String
+    /// The recipient's domain, lower-cased, decoded from the bytes.
+    var domain: String
     var relay: Range<Int>
     var tls: Range<Int>?
     var dsn: String?
@@ -419,8 +432,20 @@ public final class PostfixParser: LogParser {
       let end = b[b.count - 1] == ASCII.rparen ? b.count - 1 : b.count
       reason = b.string(statusEnd + 2, end)
     }
+    var domainStart = rcptEnd
+    var i = rcptEnd - 1
+    while i >= rcptStart {
+      if b[i] == ASCII.at {
+        domainStart = i + 1
+        break
+      }
+      i -= 1
+    }
+    var domainEnd = rcptEnd
+    while domainEnd > domainStart && b[domainEnd - 1] == ASCII.dot { domainEnd -= 1 }
     return DeliveryFields(
-      recipient: b.string(rcptStart, rcptEnd), relay: relayStart..<relayEnd, tls: tls,
+      recipient: b.string(rcptStart, rcptEnd),
+      domain: b.lowercasedString(domainStart, domainEnd), relay: relayStart..<relayEnd, tls: tls,
       dsn: dsn, status: status, reason: reason)
   }
 
@@ -455,7 +480,7 @@ public final class PostfixParser: LogParser {
     guard let f = deliveryFields(b, at: p) else { return false }
     let relay = b.string(f.relay.lowerBound, f.relay.upperBound)
     let parts = relayParts(b, f.relay)
-    let domain = Address.domain(of: f.recipient)
+    let domain = f.domain
     var outbound = false
     var remoteHost: String?
     var remoteAddr: String?

@@ -132,8 +132,10 @@ public final class BounceClusters: EventSink {
   // MARK: - Events
 
   private func delivery(_ d: DeliveryEvent) {
-    let messageKey = d.origin.logHost + "|" + d.messageID
     let isFailure = d.status == .deferred || d.status == .bounced
+    // Fast path: a success with no attempts waiting for a domain changes nothing.
+    if !isFailure && pending.isEmpty { return }
+    let messageKey = d.origin.logHost + "|" + d.messageID
     var c: Classification?
     if isFailure {
       let reason = d.reason ?? ""
