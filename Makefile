@@ -15,15 +15,15 @@ build: deps
 
 demo: build
 	@echo "== mailtls report: three days of a council's Postfix logs (rotated, one gzipped)"
-	$(BIN) report sample-logs/postfix/mail.log sample-logs/postfix/mail.log.1 sample-logs/postfix/mail.log.2.gz
+	$(BIN) report sample-logs/postfix/*
 	@echo "== mailtls bounces: the same logs, failures grouped by TLS cause"
-	$(BIN) bounces --max 8 sample-logs/postfix/mail.log*
+	$(BIN) bounces --max 8 sample-logs/postfix/*
 	@echo "== mailtls report --partners: mandatory-TLS compliance (exit 2 = a partner got plaintext)"
-	-$(BIN) report --partners sample-logs/partners.csv --top 5 sample-logs/postfix/mail.log*
+	-$(BIN) report --partners sample-logs/partners.csv --top 5 sample-logs/postfix/*
 	@echo "== mailtls report: Exim mainlogs"
-	$(BIN) report --top 5 sample-logs/exim/mainlog*
+	$(BIN) report --top 5 sample-logs/exim/*
 	@echo "== mailtls report: Exchange tracking + protocol logs + Exchange Online exports"
-	$(BIN) report --top 5 $$(ls sample-logs/exchange/* | grep -v README)
+	$(BIN) report --top 5 sample-logs/exchange/*
 
 test: deps
 	$(SWIFT) build

@@ -13,7 +13,7 @@ import os
 import random
 
 R = random.Random(20250310)
-HERE = os.path.dirname(os.path.abspath(__file__))
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sample-logs", "exim")
 B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 UTC = dt.timezone.utc
 DAY1 = dt.datetime(2025, 3, 10, tzinfo=UTC)  # the council's zone is GMT in March
