@@ -26,8 +26,7 @@ demo: build
 	$(BIN) report --top 5 sample-logs/exchange/*
 
 test: deps
-	$(SWIFT) build
-	$(SWIFT) test
+	scripts/run-tests.sh
 
 bench: deps
 	scripts/bench.sh
