@@ -142,7 +142,26 @@ public final class CoverageAggregator: EventSink {
 
   private func sourceName(_ o: Origin) -> String {
     if !o.logHost.isEmpty { return o.logHost }
-    return o.input < inputNames.count ? inputNames[o.input] : "input \(o.input)"
+    guard o.input < inputNames.count else { return "input \(o.input)" }
+    return Self.rotationBase(inputNames[o.input])
+  }
+
+  /// A log file's name without its rotation suffix, so that `mainlog`, `mainlog.1` and
+  /// `mainlog.2.gz` (or `maillog-20260301.gz`) count as one source.
+  public static func rotationBase(_ name: String) -> String {
+    var n = Substring(name)
+    if n.hasSuffix(".gz") { n = n.dropLast(3) }
+    if let dot = n.lastIndex(of: "."), n[n.index(after: dot)...].allSatisfy(\.isNumber),
+      dot < n.index(before: n.endIndex)
+    {
+      n = n[..<dot]
+    } else if let dash = n.lastIndex(of: "-"),
+      n[n.index(after: dash)...].count >= 8,
+      n[n.index(after: dash)...].allSatisfy({ $0.isNumber })
+    {
+      n = n[..<dash]
+    }
+    return String(n)
   }
 
   public func consume(_ event: MailEvent) {

@@ -293,3 +293,50 @@ final class CLITests: XCTestCase {
   }
 
 }
+
+/// Mixed runs: Postfix and Exim inputs in one run (issue 3).
+final class MixedRunTests: XCTestCase {
+  private var samples: URL {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("sample-logs")
+  }
+
+  private func files(_ folder: String) throws -> [String] {
+    let dir = samples.appendingPathComponent(folder)
+    return try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+      .map { dir.appendingPathComponent($0).path }
+  }
+
+  private func report(_ paths: [String]) throws -> [String: Any] {
+    let r = try mailtls(["report", "--format", "json"] + paths)
+    XCTAssertEqual(r.status, 0, r.err)
+    return r.json ?? [:]
+  }
+
+  /// Each input keeps its detected format, the totals are the sums of the separate runs,
+  /// and sources are the Postfix log host plus the Exim mainlog (rotations folded).
+  func testPostfixPlusEximAddsUp() throws {
+    let postfix = try files("postfix")
+    let exim = try files("exim")
+    let a = try report(postfix)
+    let b = try report(exim)
+    let mixed = try report(exim + postfix)
+    let formats = (mixed["inputs"] as! [[String: Any]]).map { $0["format"] as! String }
+    XCTAssertEqual(formats.filter { $0 == "postfix" }.count, 3)
+    XCTAssertEqual(formats.filter { $0 == "exim" }.count, 3)
+    for direction in ["outbound", "inbound"] {
+      for key in ["delivered", "tls", "plaintext", "unknown"] {
+        let sum = ((a[direction] as! [String: Any])[key] as! Int)
+          + ((b[direction] as! [String: Any])[key] as! Int)
+        XCTAssertEqual((mixed[direction] as! [String: Any])[key] as? Int, sum, "\(direction).\(key)")
+      }
+    }
+    let failures = { (r: [String: Any]) in (r["failures"] as! [String: Any])["total"] as! Int }
+    XCTAssertEqual(failures(mixed), failures(a) + failures(b))
+    let sources = (mixed["sources"] as! [[String: Any]]).map { $0["source"] as! String }
+    XCTAssertEqual(sources, [samples.appendingPathComponent("exim/mainlog").path, "mail"])
+    // The Postfix sample's own figures, from its truth file: 523 outbound, 446 TLS.
+    XCTAssertEqual((a["outbound"] as! [String: Any])["delivered"] as? Int, 523)
+    XCTAssertEqual((a["outbound"] as! [String: Any])["tls"] as? Int, 446)
+  }
+}
