@@ -9,14 +9,12 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 swift test --disable-swift-testing 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
-summary=$(grep -E "^[[:space:]]*Executed [0-9]+ tests?, with" "$log" | tail -n 1)
+summary=$(grep -E "^[[:space:]]*Executed [0-9]+ tests?, with" "$log" | tail -n 1 || true)
 if [ -n "$summary" ]; then
-  total=$(sed -E 's/.*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")
-  failed=$(sed -E 's/.*with ([0-9]+) failures?.*/\1/' <<<"$summary")
-  skipped=0
-  if grep -qE "with [0-9]+ tests? skipped" <<<"$summary"; then
-    skipped=$(sed -E 's/.*with ([0-9]+) tests? skipped.*/\1/' <<<"$summary")
-  fi
+  # e.g. "Executed 299 tests, with 10 tests skipped and 0 failures (0 unexpected) in ..."
+  total=$(grep -oE "Executed [0-9]+" <<<"$summary" | grep -oE "[0-9]+")
+  failed=$(grep -oE "[0-9]+ failures?" <<<"$summary" | grep -oE "[0-9]+" || echo 0)
+  skipped=$(grep -oE "[0-9]+ tests? skipped" <<<"$summary" | grep -oE "[0-9]+" || echo 0)
   echo
   echo "$((total - failed - skipped)) passed, $failed failed, $skipped skipped"
 fi
