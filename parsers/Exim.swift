@@ -610,21 +610,11 @@ public final class EximParser: LogParser {
     return i > p && i < b.count && b[i] == ASCII.equals
   }
 
-  /// `TLS error on connection from <host> [ip] ...`: a failed inbound handshake.
-  private func inboundTLSError(_ line: Line, at p: Int) {
-    let b = line.b
-    var host: String?
-    if let from = b.index(of: " from ", from: p), let h = HostPart.parse(b, name: from + 6),
-      h.ip != nil
-    {
-      host = h.displayName(b)
-    }
-    context.sink.consume(
-      .attempt(
-        AttemptEvent(
-          origin: line.origin, time: line.time, messageID: nil, remoteHost: host,
-          reason: b.string(p, b.count), line: b.string)))
-  }
+  /// `TLS error on connection from <host> [ip] ...`: a failed inbound handshake. It is
+  /// recognised and counted as used, but it is not one of our deliveries, so it is not
+  /// reported as a delivery attempt (the bounce clusters would otherwise show it as a
+  /// recipient's problem).
+  private func inboundTLSError(_ line: Line, at p: Int) {}
 
   // MARK: - Sniffing
 

@@ -58,6 +58,8 @@ public final class PostfixParser: LogParser {
     /// The last TLS summary line: the only hint (Trusted vs Untrusted) when a
     /// `Server certificate not verified` comes without a verification line.
     var lastSummary: String?
+    /// Non-final attempts waiting for this process's final line (bounded).
+    var heldAttempts: [AttemptEvent] = []
   }
 
   /// Per smtpd process state: TLS of the current session.
@@ -381,12 +383,28 @@ public final class PostfixParser: LogParser {
       let e = b.end(of: p + 5, stop: ASCII.space)
       remote = b.string(p + 5, e)
     }
-    context.sink.consume(
-      .attempt(
-        AttemptEvent(
-          origin: origin(key), time: s.time, messageID: qid, remoteHost: remote,
-          reason: reason, detail: detail, line: b.string)))
+    // Held until the process logs its final line for this queue id, which names the
+    // recipient domain the attempt was for (one request = one next-hop domain).
+    let attempt = AttemptEvent(
+      origin: origin(key), time: s.time, messageID: qid, remoteHost: remote,
+      reason: reason, detail: detail, line: b.string)
+    var proc = clients[key] ?? ClientProc()
+    if proc.heldAttempts.count >= 32 {
+      context.sink.consume(.attempt(proc.heldAttempts.removeFirst()))
+    }
+    proc.heldAttempts.append(attempt)
+    clients[key] = proc
     return true
+  }
+
+  /// Emits the attempts held for process `key`; those of `qid` get `domain`.
+  private func releaseAttempts(_ key: ProcKey, qid: String?, domain: String?) {
+    guard let held = clients[key]?.heldAttempts, !held.isEmpty else { return }
+    clients[key]!.heldAttempts.removeAll()
+    for var attempt in held {
+      if let qid, attempt.messageID == qid { attempt.domain = domain }
+      context.sink.consume(.attempt(attempt))
+    }
   }
 
   // MARK: - Delivery lines (any agent)
@@ -494,6 +512,7 @@ public final class PostfixParser: LogParser {
     var protection = Protection.unproven(evidenceKey: evidenceKey(key, outbound: true))
     var covered = false
     if agent == "smtp" || agent == "lmtp" {
+      releaseAttempts(key, qid: qid, domain: domain)
       var proc = clients[key] ?? ClientProc()
       if let session = proc.session {
         let sameRelay =
@@ -695,6 +714,7 @@ public final class PostfixParser: LogParser {
   }
 
   public func finish() {
+    for key in clients.keys { releaseAttempts(key, qid: nil, domain: nil) }
     clients.removeAll()
     servers.removeAll()
     senders.removeAll()

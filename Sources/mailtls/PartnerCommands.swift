@@ -43,6 +43,7 @@ enum PartnerCLI {
   /// What reading the logs produced.
   struct Logs {
     let coverage: CoverageAggregator
+    let failures: DomainTLSFailures
     let clock: LocalClock
     let result: RunResult
   }
@@ -56,9 +57,12 @@ enum PartnerCLI {
     let (since, until) = try Shared.window(a, clock: run.clock)
     let coverage = CoverageAggregator(
       inputNames: run.inputNames, clock: run.clock, since: since, until: until)
-    let result = run.run(sink: SinkFanOut([coverage] + extra(run, coverage)))
+    let failures = DomainTLSFailures()
+    let result = run.run(
+      sink: SinkFanOut(
+        [coverage, WindowedSink(failures, since: since, until: until)] + extra(run, coverage)))
     coverage.finish()
-    return Logs(coverage: coverage, clock: run.clock, result: result)
+    return Logs(coverage: coverage, failures: failures, clock: run.clock, result: result)
   }
 }
 
@@ -82,7 +86,7 @@ enum PartnerCommands {
     let format = try a.choice("format", ["text", "json", "csv"]) ?? "text"
     let list = try a.value("partners").map(PartnerCLI.loadList)
     let logs = try PartnerCLI.readLogs(a)
-    let r = Readiness(coverage: logs.coverage, partners: list)
+    let r = Readiness(coverage: logs.coverage, partners: list, failures: logs.failures)
     let c = logs.coverage
     let text: String
     switch format {
@@ -144,7 +148,9 @@ enum PartnerCommands {
     // Logs are read when named, or from stdin for --add-ready; they also set levels.
     var logs: PartnerCLI.Logs?
     if addReady || !a.positionals.isEmpty { logs = try PartnerCLI.readLogs(a) }
-    let readiness = logs.map { Readiness(coverage: $0.coverage, partners: list) }
+    let readiness = logs.map {
+      Readiness(coverage: $0.coverage, partners: list, failures: $0.failures)
+    }
     let plan = PolicyPlan(
       partners: list, readiness: readiness, addReady: addReady, minDeliveries: minDeliveries,
       extra: extra, extraSource: a.value("domains") ?? "")

@@ -93,9 +93,10 @@ enum ReportCommand {
     var out = [
       "Failures: \(s.total) final results (\(s.deferred) deferred, \(s.bounced) bounced); \(s.ndrs) non-delivery notifications sent"
     ]
-    let tls = s.clusters.filter { $0.category.isTLS }
+    let tls = s.clusters.filter { $0.category.isTLS && $0.count > 0 }
     let tlsCount = tls.reduce(0) { $0 + $1.count }
-    out.append("  caused by TLS: \(tlsCount) in \(tls.count) clusters; `mailtls bounces` lists them with next steps")
+    out.append(
+      "  caused by TLS: \(tlsCount) in \(tls.count) cluster\(tls.count == 1 ? "" : "s"); `mailtls bounces` lists them with next steps")
     for c in tls.prefix(8) {
       let domain = c.domain.map { " " + Escape.terminal($0) } ?? ""
       out.append(

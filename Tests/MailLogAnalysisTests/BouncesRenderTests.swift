@@ -170,7 +170,8 @@ final class BouncesRenderTests: XCTestCase {
     XCTAssertEqual(t01[14], "2025-07-16T06:06:40Z")
     XCTAssertEqual(t01[15], "2025-07-16T06:07:40Z")
     let evil = rows[2]
-    XCTAssertEqual(evil[18], "'=cmd|' /C calc'!A0 \u{1B}[31mred")
+    // Formula defused, and the ESC byte shown as text so `cat` cannot act on it.
+    XCTAssertEqual(evil[18], "'=cmd|' /C calc'!A0 \\x1B[31mred")
     XCTAssertEqual(evil[21], "'-x@evil.example.net")
   }
 
