@@ -116,8 +116,12 @@ public final class CoverageAggregator: EventSink {
   /// Per (day, domain), for history.
   public private(set) var dayDomains: [String: [String: CoverageCounts]] = [:]
   public private(set) var evidence: Set<String> = []
+  /// First and last timestamp inside the window.
   public private(set) var firstTime: LogTime?
   public private(set) var lastTime: LogTime?
+  /// First and last timestamp of the logs, window or not (to explain an empty window).
+  public private(set) var logFirst: LogTime?
+  public private(set) var logLast: LogTime?
   private var finished = false
   private let inputNames: [String]
   private let clock: LocalClock
@@ -190,6 +194,8 @@ public final class CoverageAggregator: EventSink {
     case .tlsEvidence(let key):
       evidence.insert(key)
     case .time(let t):
+      if logFirst == nil || t < logFirst! { logFirst = t }
+      if logLast == nil || t > logLast! { logLast = t }
       guard inWindow(t) else { return }
       if firstTime == nil || t < firstTime! { firstTime = t }
       if lastTime == nil || t > lastTime! { lastTime = t }

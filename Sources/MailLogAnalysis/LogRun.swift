@@ -145,13 +145,25 @@ public final class LogRun {
     var pendingBytes = 0
     var sample: [String] = []
     var lastProgress = 0
+    // Past the detection limit, lines are counted as unknown while each new line is still
+    // sniffed, so a mail log that starts after a long run of other programs' lines is
+    // still recognised (memory stays bounded: nothing is buffered any more).
+    var skipper: UnknownFormatParser?
     reader.forEachLine { line in
       if let parser {
         parser.parse(line)
+      } else if let skipper {
+        if !line.isEmpty, let format = ParserRegistry.detect([line.string(0, 2000)]) {
+          parser = make(format, context, &live)
+          parser!.parse(line)
+        } else {
+          skipper.parse(line)
+        }
       } else {
         // Detection: score the first `detectLines` non-empty lines; if they belong to no
         // format (a mail.log opening with other daemons' lines), keep looking line by
-        // line up to `detectLimit` lines / `detectBytes`, then parse all from the start.
+        // line, buffering up to `detectLimit` lines / `detectBytes` to parse them all from
+        // the start; beyond that, see `skipper`.
         pending.append(Array(line))
         pendingBytes += line.count
         if sample.count < detectLines {
@@ -162,7 +174,8 @@ public final class LogRun {
         } else if !line.isEmpty, let format = ParserRegistry.detect([line.string(0, 2000)]) {
           parser = make(format, context, &live)
         } else if pending.count >= detectLimit || pendingBytes >= detectBytes {
-          parser = UnknownFormatParser(context: context)
+          skipper = UnknownFormatParser(context: context)
+          replay(&pending, into: skipper!)
         }
         if let parser { replay(&pending, into: parser) }
       }
@@ -172,12 +185,21 @@ public final class LogRun {
       }
       return !shouldStop()
     }
-    if parser == nil {
+    if parser == nil && skipper == nil {
       parser = choose(sample, context, &live)
       replay(&pending, into: parser!)
     }
-    if !parser!.continuesAcrossInputs { parser!.finish() }
-    var stats = parser!.stats
+    var stats: InputStats
+    if let parser {
+      if !parser.continuesAcrossInputs { parser.finish() }
+      stats = parser.stats
+      if let skipped = skipper?.stats {  // lines before the format was recognised
+        stats.lines += skipped.lines
+        stats.skippedByKind["before the first \(stats.format) line", default: 0] += skipped.lines
+      }
+    } else {
+      stats = skipper!.stats
+    }
     stats.bytes = reader.bytesRead
     stats.overlongLines = reader.overlongLines
     stats.lines += reader.overlongLines

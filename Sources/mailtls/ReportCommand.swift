@@ -77,6 +77,12 @@ enum ReportCommand {
     for feature in features { try feature.contribute(&data) }
     try Shared.write(render(data, format: format), a)
     try Shared.finishInputs(result, quiet: a.flag("quiet"))
+    if (since != nil || until != nil) && coverage.firstTime == nil && !a.flag("quiet"),
+      let first = coverage.logFirst, let last = coverage.logLast
+    {
+      warn(
+        "nothing in the --since/--until window: the logs run from \(run.clock.iso8601(first)) to \(run.clock.iso8601(last))")
+    }
     var status = ExitStatus.success
     for feature in features {
       if let (s, reason) = feature.alert(data) {
