@@ -48,6 +48,18 @@ final class LogRunTests: XCTestCase {
     assertCounts(c.coverage.outbound, delivered: 1, tls: 1, plaintext: 0, unknown: 0, versions: [.v12: 1], trust: [.trusted: 1])
   }
 
+  func testPostfixAfterMoreThanTheDetectionBufferIsStillDetected() {
+    // 25 000 other lines: more than the 20 000 buffered for detection. The first 25 001
+    // (with the rsyslogd line) are counted, the Postfix part is parsed, nothing is lost.
+    let c = count(otherDaemons(25_000) + postfix)
+    let input = c.result.inputs.first
+    XCTAssertEqual(input?.format, "postfix")
+    XCTAssertEqual(input?.lines, 25_003)
+    XCTAssertEqual(input?.parsed, 2)
+    XCTAssertEqual(input?.skippedByKind["before the first postfix line"], 25_001)
+    assertCounts(c.coverage.outbound, delivered: 1, tls: 1, plaintext: 0, unknown: 0, versions: [.v12: 1], trust: [.trusted: 1])
+  }
+
   func testInputNoFormatClaimsIsUnknown() {
     let c = count(otherDaemons(100))
     XCTAssertEqual(c.result.inputs.first?.format, "unknown")
