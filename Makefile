@@ -14,18 +14,22 @@ build: deps
 	$(SWIFT) build -c release
 
 demo: build
-	@echo "== mailtls report sample-logs/postfix (rotated: mail.log.2.gz mail.log.1 mail.log)"
-	$(BIN) report sample-logs/postfix/mail.log.2.gz sample-logs/postfix/mail.log.1 sample-logs/postfix/mail.log
-	@if ls sample-logs/exim/mainlog* >/dev/null 2>&1; then \
-	  echo "== mailtls report sample-logs/exim"; \
-	  $(BIN) report $$(ls -r sample-logs/exim/mainlog*); fi
-	@if ls sample-logs/exchange/* >/dev/null 2>&1; then \
-	  echo "== mailtls report sample-logs/exchange"; \
-	  $(BIN) report $$(ls sample-logs/exchange/* | grep -v README); fi
+	@echo "== mailtls report: three days of a council's Postfix logs (rotated, one gzipped)"
+	$(BIN) report sample-logs/postfix/*
+	@echo "== mailtls bounces: the same logs, failures grouped by TLS cause"
+	$(BIN) bounces --max 8 sample-logs/postfix/*
+	@echo "== mailtls report --partners: mandatory-TLS compliance"
+	@$(BIN) report --partners sample-logs/partners.csv --top 5 sample-logs/postfix/*; \
+	  status=$$?; if [ $$status -eq 2 ]; then \
+	  echo "(exit status 2: a mandatory-TLS partner received plaintext, as the alert above says)"; \
+	  elif [ $$status -ne 0 ]; then exit $$status; fi
+	@echo "== mailtls report: Exim mainlogs"
+	$(BIN) report --top 5 sample-logs/exim/*
+	@echo "== mailtls report: Exchange tracking + protocol logs + Exchange Online exports"
+	$(BIN) report --top 5 sample-logs/exchange/*
 
 test: deps
-	$(SWIFT) build
-	$(SWIFT) test
+	scripts/run-tests.sh
 
 bench: deps
 	scripts/bench.sh

@@ -37,7 +37,8 @@ let package = Package(
     .testTarget(name: "MailLogKitTests", dependencies: ["MailLogKit"]),
     .testTarget(
       name: "MailLogParsersTests",
-      dependencies: ["MailLogKit", "MailLogModel", "MailLogParsers"]),
+      dependencies: ["MailLogKit", "MailLogModel", "MailLogParsers"],
+      exclude: ["Fixtures"]),
     .testTarget(
       name: "MailLogAnalysisTests",
       dependencies: [

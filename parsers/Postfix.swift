@@ -18,8 +18,8 @@ import MailLogModel
 /// Streaming parser for one Postfix log input.
 public final class PostfixParser: LogParser {
   public private(set) var stats: InputStats
-  private let context: ParseContext
-  private let prefix: SyslogPrefixParser
+  private var context: ParseContext
+  private var prefix: SyslogPrefixParser
   private var hosts = Interner()
   private var instances = Interner()
   private var programs = Interner(limit: 512)
@@ -55,6 +55,11 @@ public final class PostfixParser: LogParser {
     /// The detail used by the last reason line, reused for the same queue id.
     var usedDetail: String?
     var usedDetailQID: String?
+    /// The last TLS summary line: the only hint (Trusted vs Untrusted) when a
+    /// `Server certificate not verified` comes without a verification line.
+    var lastSummary: String?
+    /// Non-final attempts waiting for this process's final line (bounded).
+    var heldAttempts: [AttemptEvent] = []
   }
 
   /// Per smtpd process state: TLS of the current session.
@@ -178,9 +183,20 @@ public final class PostfixParser: LogParser {
     Origin(input: context.input, logHost: hosts.names[key.host], mta: .postfix)
   }
 
+  /// Evidence keys by (host, instance, direction), built once.
+  private struct EvidenceSlot: Hashable {
+    var host: Int
+    var instance: Int
+    var outbound: Bool
+  }
+  private var evidenceKeys: [EvidenceSlot: String] = [:]
+
   private func evidenceKey(_ key: ProcKey, outbound: Bool) -> String {
+    let slot = EvidenceSlot(host: key.host, instance: key.instance, outbound: outbound)
+    if let k = evidenceKeys[slot] { return k }
     let k = (outbound ? "pf-out|" : "pf-in|") + hosts.names[key.host] + "|"
       + instances.names[key.instance]
+    evidenceKeys[slot] = k
     return k
   }
 
@@ -285,6 +301,7 @@ public final class PostfixParser: LogParser {
         relay: relay, hostOnly: b.index(of: ASCII.lbracket, from: summary.namaddr.lowerBound)
           .map { $0 >= summary.namaddr.upperBound } ?? true,
         version: summary.version, trust: summary.trust, boundQID: nil)
+      clients[key]!.lastSummary = b.string(msg, b.count)
       noteEvidence(key, outbound: true)
       return true
     }
@@ -331,9 +348,12 @@ public final class PostfixParser: LogParser {
 
   /// Takes the detail for a TLS reason of `qid`: pending lines first, else the one
   /// already used for the same queue id.
-  private func takeDetail(_ key: ProcKey, qid: String) -> String? {
+  private func takeDetail(_ key: ProcKey, qid: String, reason: String) -> String? {
     guard var proc = clients[key] else { return nil }
-    let detail = proc.pendingDetail ?? (proc.usedDetailQID == qid ? proc.usedDetail : nil)
+    var detail = proc.pendingDetail ?? (proc.usedDetailQID == qid ? proc.usedDetail : nil)
+    if detail == nil && reason.hasPrefix("Server certificate not") {
+      detail = proc.lastSummary
+    }
     proc.pendingDetail = nil
     proc.usedDetail = detail
     proc.usedDetailQID = qid
@@ -350,7 +370,11 @@ public final class PostfixParser: LogParser {
     }
     let reason = b.string(p, b.count)
     var detail: String?
-    if needsDetail(reason) { detail = takeDetail(key, qid: qid) }
+    if needsDetail(reason) {
+      detail = takeDetail(key, qid: qid, reason: reason)
+    } else {
+      clients[key]?.pendingDetail = nil  // detail lines belong to this reason, not a later one
+    }
     if !b.hasSuffix("(in reply to RCPT TO command)") {
       clients[key]?.session = nil
     }
@@ -359,12 +383,28 @@ public final class PostfixParser: LogParser {
       let e = b.end(of: p + 5, stop: ASCII.space)
       remote = b.string(p + 5, e)
     }
-    context.sink.consume(
-      .attempt(
-        AttemptEvent(
-          origin: origin(key), time: s.time, messageID: qid, remoteHost: remote,
-          reason: reason, detail: detail, line: b.string)))
+    // Held until the process logs its final line for this queue id, which names the
+    // recipient domain the attempt was for (one request = one next-hop domain).
+    let attempt = AttemptEvent(
+      origin: origin(key), time: s.time, messageID: qid, remoteHost: remote,
+      reason: reason, detail: detail, line: b.string)
+    var proc = clients[key] ?? ClientProc()
+    if proc.heldAttempts.count >= 32 {
+      context.sink.consume(.attempt(proc.heldAttempts.removeFirst()))
+    }
+    proc.heldAttempts.append(attempt)
+    clients[key] = proc
     return true
+  }
+
+  /// Emits the attempts held for process `key`; those of `qid` get `domain`.
+  private func releaseAttempts(_ key: ProcKey, qid: String?, domain: String?) {
+    guard let held = clients[key]?.heldAttempts, !held.isEmpty else { return }
+    clients[key]!.heldAttempts.removeAll()
+    for var attempt in held {
+      if let qid, attempt.messageID == qid { attempt.domain = domain }
+      context.sink.consume(.attempt(attempt))
+    }
   }
 
   // MARK: - Delivery lines (any agent)
@@ -372,6 +412,8 @@ public final class PostfixParser: LogParser {
   /// Parsed fields of `QID: to=<..>, [orig_to=<..>,] relay=.., ..., status=.. (reason)`.
   private struct DeliveryFields {
     var recipient: String
+    /// The recipient's domain, lower-cased, decoded from the bytes.
+    var domain: String
     var relay: Range<Int>
     var tls: Range<Int>?
     var dsn: String?
@@ -408,8 +450,20 @@ public final class PostfixParser: LogParser {
       let end = b[b.count - 1] == ASCII.rparen ? b.count - 1 : b.count
       reason = b.string(statusEnd + 2, end)
     }
+    var domainStart = rcptEnd
+    var i = rcptEnd - 1
+    while i >= rcptStart {
+      if b[i] == ASCII.at {
+        domainStart = i + 1
+        break
+      }
+      i -= 1
+    }
+    var domainEnd = rcptEnd
+    while domainEnd > domainStart && b[domainEnd - 1] == ASCII.dot { domainEnd -= 1 }
     return DeliveryFields(
-      recipient: b.string(rcptStart, rcptEnd), relay: relayStart..<relayEnd, tls: tls,
+      recipient: b.string(rcptStart, rcptEnd),
+      domain: b.lowercasedString(domainStart, domainEnd), relay: relayStart..<relayEnd, tls: tls,
       dsn: dsn, status: status, reason: reason)
   }
 
@@ -444,7 +498,7 @@ public final class PostfixParser: LogParser {
     guard let f = deliveryFields(b, at: p) else { return false }
     let relay = b.string(f.relay.lowerBound, f.relay.upperBound)
     let parts = relayParts(b, f.relay)
-    let domain = Address.domain(of: f.recipient)
+    let domain = f.domain
     var outbound = false
     var remoteHost: String?
     var remoteAddr: String?
@@ -458,6 +512,7 @@ public final class PostfixParser: LogParser {
     var protection = Protection.unproven(evidenceKey: evidenceKey(key, outbound: true))
     var covered = false
     if agent == "smtp" || agent == "lmtp" {
+      releaseAttempts(key, qid: qid, domain: domain)
       var proc = clients[key] ?? ClientProc()
       if let session = proc.session {
         let sameRelay =
@@ -492,9 +547,12 @@ public final class PostfixParser: LogParser {
           detail = suspendedDetail[suspendKey(key, domain, inner)]
         }
       } else if needsDetail(reason) && (agent == "smtp" || agent == "lmtp") {
-        detail = takeDetail(key, qid: qid)
+        detail = takeDetail(key, qid: qid, reason: reason)
         if let detail { suspendedDetail[suspendKey(key, domain, reason)] = detail }
       }
+    }
+    if detail == nil && f.status != .sent && (agent == "smtp" || agent == "lmtp") {
+      clients[key]?.pendingDetail = nil  // a reason that needed no detail used up the lines
     }
     let sender = senders[QueueKey(host: key.host, instance: key.instance, qid: qid)]
     let keepLine = f.status != .sent
@@ -646,7 +704,17 @@ public final class PostfixParser: LogParser {
     return false
   }
 
+  /// Postfix state (sessions, senders) carries over to the next rotated file.
+  public var continuesAcrossInputs: Bool { true }
+
+  public func continueWith(_ context: ParseContext) {
+    self.context = context
+    prefix = SyslogPrefixParser(clock: context.clock, years: context.years)
+    stats = InputStats(name: context.name, format: "postfix")
+  }
+
   public func finish() {
+    for key in clients.keys { releaseAttempts(key, qid: nil, domain: nil) }
     clients.removeAll()
     servers.removeAll()
     senders.removeAll()

@@ -79,6 +79,20 @@ public struct SyslogPrefixParser {
       message: min(message, b.count))
   }
 
+  /// A `.digits` fraction of a second at `p` (0 when there is none); moves `p` past it.
+  private func fraction(_ b: Bytes, _ p: inout Int) -> Double {
+    guard p < b.count && b[p] == ASCII.dot else { return 0 }
+    p += 1
+    var frac = 0.0
+    var scale = 0.1
+    while p < b.count && ASCII.isDigit(b[p]) {
+      frac += Double(b[p] - 0x30) * scale
+      scale /= 10
+      p += 1
+    }
+    return frac
+  }
+
   /// `name[digits]:` exactly.
   private func isProgramToken(_ b: Bytes, _ s: Int, _ e: Int) -> Bool {
     guard e - s >= 5, b[e - 1] == ASCII.colon, b[e - 2] == ASCII.rbracket else { return false }
@@ -125,17 +139,7 @@ public struct SyslogPrefixParser {
       let ss = b.decimal(t + 6, t + 8)
     else { return nil }
     var end = t + 8
-    var frac = 0.0
-    if end < b.count && b[end] == ASCII.dot {
-      var e = end + 1
-      var scale = 0.1
-      while e < b.count && ASCII.isDigit(b[e]) {
-        frac += Double(b[e] - 0x30) * scale
-        scale /= 10
-        e += 1
-      }
-      end = e
-    }
+    let frac = fraction(b, &end)
     guard end < b.count && b[end] == ASCII.space else { return nil }
     let year = years.year(month: month, day: day)
     let epoch = clock.epoch(
@@ -153,16 +157,7 @@ public struct SyslogPrefixParser {
       let mi = b.decimal(s + 14, s + 16), let se = b.decimal(s + 17, s + 19)
     else { return nil }
     var p = s + 19
-    var frac = 0.0
-    if p < b.count && b[p] == ASCII.dot {
-      p += 1
-      var scale = 0.1
-      while p < b.count && ASCII.isDigit(b[p]) {
-        frac += Double(b[p] - 0x30) * scale
-        scale /= 10
-        p += 1
-      }
-    }
+    let frac = fraction(b, &p)
     var offset: Int?
     if p < b.count && (b[p] == 0x5A || b[p] == 0x7A) {  // Z
       offset = 0
@@ -208,16 +203,7 @@ public struct SyslogPrefixParser {
     var p = 0
     while p < b.count && ASCII.isDigit(b[p]) { p += 1 }
     guard p >= 9 && p <= 11, let secs = b.decimal(0, p) else { return nil }
-    var frac = 0.0
-    if p < b.count && b[p] == ASCII.dot {
-      p += 1
-      var scale = 0.1
-      while p < b.count && ASCII.isDigit(b[p]) {
-        frac += Double(b[p] - 0x30) * scale
-        scale /= 10
-        p += 1
-      }
-    }
+    let frac = fraction(b, &p)
     guard p < b.count && b[p] == ASCII.space else { return nil }
     return (LogTime(secs) + frac, p + 1)
   }

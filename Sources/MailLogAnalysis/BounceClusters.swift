@@ -62,6 +62,7 @@ public final class BounceClusters: EventSink {
 
   private final class State {
     let key: Key
+    let title: String
     let nextStep: String
     var count = 0, deferred = 0, bounced = 0, attempts = 0
     var messages: DistinctSet
@@ -76,8 +77,9 @@ public final class BounceClusters: EventSink {
     var example: String?
     var attemptExample: String?
 
-    init(key: Key, nextStep: String, listLimit: Int) {
+    init(key: Key, title: String, nextStep: String, listLimit: Int) {
       self.key = key
+      self.title = title
       self.nextStep = nextStep
       messages = DistinctSet(keep: 0)
       recipients = DistinctSet(keep: listLimit)
@@ -130,8 +132,10 @@ public final class BounceClusters: EventSink {
   // MARK: - Events
 
   private func delivery(_ d: DeliveryEvent) {
-    let messageKey = d.origin.logHost + "|" + d.messageID
     let isFailure = d.status == .deferred || d.status == .bounced
+    // Fast path: a success with no attempts waiting for a domain changes nothing.
+    if !isFailure && pending.isEmpty { return }
+    let messageKey = d.origin.logHost + "|" + d.messageID
     var c: Classification?
     if isFailure {
       let reason = d.reason ?? ""
@@ -235,7 +239,7 @@ public final class BounceClusters: EventSink {
         text, partition: c.category.rawValue + "|" + (c.facts.enhancedCode ?? ""))
     }
     if let s = states[key] { return s }
-    let s = State(key: key, nextStep: c.nextStep, listLimit: options.listLimit)
+    let s = State(key: key, title: c.title, nextStep: c.nextStep, listLimit: options.listLimit)
     states[key] = s
     return s
   }
@@ -250,9 +254,8 @@ public final class BounceClusters: EventSink {
   public func summary() -> BounceSummary {
     finish()
     let clusters = states.values.map { s -> BounceCluster in
-      let info = s.key.category.info
-      return BounceCluster(
-        category: s.key.category, title: info.title, rfc8460: s.key.rfc8460,
+      BounceCluster(
+        category: s.key.category, title: s.title, rfc8460: s.key.rfc8460,
         action: s.key.action, nextStep: s.nextStep, domain: s.key.domain,
         template: s.key.template.map { miner.template($0) }, rules: s.rules,
         confidence: s.confidence, count: s.count, deferred: s.deferred, bounced: s.bounced,

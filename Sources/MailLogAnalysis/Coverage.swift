@@ -116,8 +116,12 @@ public final class CoverageAggregator: EventSink {
   /// Per (day, domain), for history.
   public private(set) var dayDomains: [String: [String: CoverageCounts]] = [:]
   public private(set) var evidence: Set<String> = []
+  /// First and last timestamp inside the window.
   public private(set) var firstTime: LogTime?
   public private(set) var lastTime: LogTime?
+  /// First and last timestamp of the logs, window or not (to explain an empty window).
+  public private(set) var logFirst: LogTime?
+  public private(set) var logLast: LogTime?
   private var finished = false
   private let inputNames: [String]
   private let clock: LocalClock
@@ -142,7 +146,26 @@ public final class CoverageAggregator: EventSink {
 
   private func sourceName(_ o: Origin) -> String {
     if !o.logHost.isEmpty { return o.logHost }
-    return o.input < inputNames.count ? inputNames[o.input] : "input \(o.input)"
+    guard o.input < inputNames.count else { return "input \(o.input)" }
+    return Self.rotationBase(inputNames[o.input])
+  }
+
+  /// A log file's name without its rotation suffix, so that `mainlog`, `mainlog.1` and
+  /// `mainlog.2.gz` (or `maillog-20260301.gz`) count as one source.
+  public static func rotationBase(_ name: String) -> String {
+    var n = Substring(name)
+    if n.hasSuffix(".gz") { n = n.dropLast(3) }
+    if let dot = n.lastIndex(of: "."), n[n.index(after: dot)...].allSatisfy(\.isNumber),
+      dot < n.index(before: n.endIndex)
+    {
+      n = n[..<dot]
+    } else if let dash = n.lastIndex(of: "-"),
+      n[n.index(after: dash)...].count >= 8,
+      n[n.index(after: dash)...].allSatisfy({ $0.isNumber })
+    {
+      n = n[..<dash]
+    }
+    return String(n)
   }
 
   public func consume(_ event: MailEvent) {
@@ -171,6 +194,8 @@ public final class CoverageAggregator: EventSink {
     case .tlsEvidence(let key):
       evidence.insert(key)
     case .time(let t):
+      if logFirst == nil || t < logFirst! { logFirst = t }
+      if logLast == nil || t > logLast! { logLast = t }
       guard inWindow(t) else { return }
       if firstTime == nil || t < firstTime! { firstTime = t }
       if lastTime == nil || t > lastTime! { lastTime = t }

@@ -36,9 +36,23 @@ public enum ActingParty: String, Sendable, CaseIterable {
 
 /// A delivery-failure category: T01-T17 for TLS causes, `non-tls` for everything else.
 public enum FailureCategory: String, Sendable, CaseIterable, Comparable {
-  case t01 = "T01", t02 = "T02", t03 = "T03", t04 = "T04", t05 = "T05", t06 = "T06"
-  case t07 = "T07", t08 = "T08", t09 = "T09", t10 = "T10", t11 = "T11", t12 = "T12"
-  case t13 = "T13", t14 = "T14", t15 = "T15", t16 = "T16", t17 = "T17"
+  case t01 = "T01"
+  case t02 = "T02"
+  case t03 = "T03"
+  case t04 = "T04"
+  case t05 = "T05"
+  case t06 = "T06"
+  case t07 = "T07"
+  case t08 = "T08"
+  case t09 = "T09"
+  case t10 = "T10"
+  case t11 = "T11"
+  case t12 = "T12"
+  case t13 = "T13"
+  case t14 = "T14"
+  case t15 = "T15"
+  case t16 = "T16"
+  case t17 = "T17"
   case nonTLS = "non-tls"
 
   /// Whether this is one of the TLS categories (T01-T17).
@@ -144,7 +158,8 @@ public struct FailureCategoryInfo: Sendable {
       nextStep:
         "Ask the recipient's IT to renew the certificate of their mail server. Mail is "
         + "retried and flows again once it is renewed.",
-      explanation: "The certificate of the receiving mail server has expired (or is not yet valid)."),
+      explanation: "The certificate of the receiving mail server has expired (or is not yet valid)."
+    ),
     FailureCategoryInfo(
       category: .t09, title: "Certificate name does not match",
       rfc8460: "certificate-host-mismatch", action: .recipient, splitsByDomain: true,

@@ -63,6 +63,8 @@ public struct FailureFacts: Sendable, Equatable {
 /// The category of one failure and why.
 public struct Classification: Sendable, Equatable {
   public var category: FailureCategory
+  /// Short name (the rule's, for non-TLS kinds such as greylisting, else the category's).
+  public var title: String
   /// RFC 8460 result type (the rule's, else the category's).
   public var rfc8460: String?
   /// Who acts (the rule's override, else the category's).
@@ -83,6 +85,9 @@ public struct FailureRule: Sendable {
   /// Stable id, `<category>.<what>`, shown in reports as the reason for a category.
   public let id: String
   public let category: FailureCategory
+  /// A name for what the rule recognises, overriding the category's title (used by
+  /// the non-TLS rules: "Greylisting", "Mailbox full", ...).
+  public let title: String?
   /// PCRE2 pattern, searched (not anchored) in the reason or the detail.
   public let pattern: String
   public let caseless: Bool
@@ -101,13 +106,15 @@ public struct FailureRule: Sendable {
   public let nonMatches: [String]
 
   public init(
-    _ id: String, _ category: FailureCategory, _ pattern: String, caseless: Bool = true,
+    _ id: String, _ category: FailureCategory, _ pattern: String, title: String? = nil,
+    caseless: Bool = true,
     mtas: Set<MTA>? = nil, refinedByDetail: Bool = false, confidence: Confidence = .high,
     rfc8460: String? = nil, action: ActingParty? = nil, nextStep: String? = nil,
     matches: [String], nonMatches: [String] = []
   ) {
     self.id = id
     self.category = category
+    self.title = title
     self.pattern = pattern
     self.caseless = caseless
     self.mtas = mtas
@@ -169,7 +176,8 @@ public final class FailureClassifier: Sendable {
     guard let rule = firstRule(in: text, mta: mta, tlsOnly: false) else {
       let info = FailureCategory.nonTLS.info
       return Classification(
-        category: .nonTLS, rfc8460: nil, action: info.action, nextStep: info.nextStep,
+        category: .nonTLS, title: "Not TLS, not recognised", rfc8460: nil, action: info.action,
+        nextStep: info.nextStep,
         ruleID: "unmatched", confidence: .low, facts: facts)
     }
     var decided = (rule, text)
@@ -207,7 +215,7 @@ public final class FailureClassifier: Sendable {
   {
     let info = rule.category.info
     return Classification(
-      category: rule.category,
+      category: rule.category, title: rule.title ?? info.title,
       rfc8460: rule.rfc8460 ?? rfc8460Token(in: matchedText, for: rule.category)
         ?? info.rfc8460,
       action: rule.action ?? info.action, nextStep: rule.nextStep ?? info.nextStep,
@@ -246,7 +254,8 @@ extension FailureFacts {
       "msIP": #"LastAttemptedIP=([0-9A-Fa-f:.]+?)(?::\d+)?\]"#,
       "openssl": #"error:([0-9A-Fa-f]{8}):[^:]*:[^:]*:([^:\n]+)"#,
       "postfixVerify": #"verification failed for \S+: (?:num=\d+:)?([^\n]+?)\.?$"#,
-      "eximVerify": #"SSL verify error: (?:depth=\d+ error=(.+?) cert=|(certificate name mismatch))"#,
+      "eximVerify":
+        #"SSL verify error: (?:depth=\d+ error=(.+?) cert=|(certificate name mismatch))"#,
       "message": #"\[Message=([^\]]*)"#,
     ]
     var out: [String: Regex] = [:]
@@ -271,7 +280,9 @@ extension FailureFacts {
     if let m = patterns["msServer"]?.firstMatch(in: reason) {
       f.remoteHost = m[1]
       f.remoteAddr = patterns["msIP"]?.firstMatch(in: reason)?[1]
-    } else if mta == .exim, let m = texts.lazy.compactMap({ patterns["eximHost"]?.firstMatch(in: $0) }).first {
+    } else if mta == .exim,
+      let m = texts.lazy.compactMap({ patterns["eximHost"]?.firstMatch(in: $0) }).first
+    {
       f.remoteHost = m[1]
       f.remoteAddr = m[2]
     } else if let m = texts.lazy.compactMap({ patterns["hostAddr"]?.firstMatch(in: $0) }).first {

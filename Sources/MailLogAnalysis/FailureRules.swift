@@ -29,7 +29,9 @@ public enum FailureRules {
         "TLS session: (SSL_connect): error:0A000410:SSL routines::sslv3 alert handshake failure: delivering unencrypted to H=mx.example.net [192.0.2.7] (not in hosts_require_tls)",
         "TLS session failure: delivering unencrypted to 192.0.2.6 [192.0.2.6] (not in hosts_require_tls)",
       ],
-      nonMatches: ["TLS session: (SSL_connect): error:0A000410:SSL routines::sslv3 alert handshake failure"]),
+      nonMatches: [
+        "TLS session: (SSL_connect): error:0A000410:SSL routines::sslv3 alert handshake failure"
+      ]),
 
     // T16: REQUIRETLS (RFC 8689).
     FailureRule(
@@ -71,7 +73,8 @@ public enum FailureRules {
         "TLS negotiation failed with error NoCredentials",
       ]),
     FailureRule(
-      "t04.exchange.invalid-token", .t04, #"(?:TLS negotiation failed with error|Security status) InvalidToken"#,
+      "t04.exchange.invalid-token", .t04,
+      #"(?:TLS negotiation failed with error|Security status) InvalidToken"#,
       confidence: .medium,
       matches: ["TLS negotiation failed with error InvalidToken"]),
 
@@ -158,7 +161,9 @@ public enum FailureRules {
       ]),
     FailureRule(
       "t12.postfix.tlsa-policy", .t12, #"not trusted by local or TLSA policy"#, confidence: .medium,
-      matches: ["certificate verification failed for mx.example.net[192.0.2.10]:25: not trusted by local or TLSA policy"]),
+      matches: [
+        "certificate verification failed for mx.example.net[192.0.2.10]:25: not trusted by local or TLSA policy"
+      ]),
     FailureRule(
       "t12.exim.dane", .t12, #"DANE error: \S+ lookup not DNSSEC"#, rfc8460: "dane-required",
       matches: ["DANE error: mx.example.net lookup not DNSSEC"]),
@@ -188,8 +193,11 @@ public enum FailureRules {
 
     // T08: expired or not yet valid.
     FailureRule(
-      "t08.not-yet-valid", .t08, #"certificate (?:is )?not yet valid"#, rfc8460: "validation-failure",
-      matches: ["server certificate verification failed for mx.example.net[192.0.2.10]:25: certificate not yet valid"]),
+      "t08.not-yet-valid", .t08, #"certificate (?:is )?not yet valid"#,
+      rfc8460: "validation-failure",
+      matches: [
+        "server certificate verification failed for mx.example.net[192.0.2.10]:25: certificate not yet valid"
+      ]),
     FailureRule(
       "t08.expired", .t08,
       #"certificate has expired|CertificateExpired|Certificate expired|certificate-expired|(?<![\w.])[45]\.7\.322(?!\d)|certificate is no longer valid"#,
@@ -284,7 +292,9 @@ public enum FailureRules {
       nonMatches: ["Cannot start TLS: handshake failure"]),
     FailureRule(
       "t06.exchange.illegal-message", .t06, #"Security status IllegalMessage"#, confidence: .medium,
-      matches: ["LED=450 4.4.317 Cannot connect to remote server [Message=451 4.4.0 Security status IllegalMessage]"]),
+      matches: [
+        "LED=450 4.4.317 Cannot connect to remote server [Message=451 4.4.0 Security status IllegalMessage]"
+      ]),
 
     // T05: protocol version.
     FailureRule(
@@ -332,6 +342,27 @@ public enum FailureRules {
         "Reason: [{LED=450 4.4.317 Cannot connect to remote server [Message=451 4.4.0 TLS negotiation failed with error SocketError] [LastAttemptedServerName=xxx] [LastAttemptedIP=xxx] [SmtpSecurity=-2;-2] [DM6NAM12FT012.eop-nam12.prod.protection.outlook.com 2023-03-07T18:46:06.378Z 08DB1DF24DB12D84]};{MSG=4. OutboundProxyTargetIP: xxx. OutboundProxyTargetHostName: xxx",
       ]),
 
+    // Postfix summary lines given as the detail of `Server certificate not verified`
+    // when no verification line was logged: a trusted chain that still failed the
+    // match is a name mismatch; an untrusted one is a trust failure.
+    FailureRule(
+      "t09.postfix.trusted-not-verified", .t09,
+      #"(?<![A-Za-z])Trusted TLS connection (?:established|reused)"#,
+      caseless: false, confidence: .medium,
+      matches: [
+        "Trusted TLS connection established to h54.d86.example.com[192.0.2.101]:25: TLSv1.2 with cipher ECDHE-RSA-AES256-GCM-SHA384 (256/256 bits)"
+      ],
+      nonMatches: [
+        "Untrusted TLS connection established to h5.d8.example.com[192.0.2.86]:25: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)"
+      ]),
+    FailureRule(
+      "t10.postfix.untrusted-not-verified", .t10,
+      #"Untrusted TLS connection (?:established|reused)"#,
+      caseless: false, confidence: .medium,
+      matches: [
+        "Untrusted TLS connection established to h5.d8.example.com[192.0.2.86]:25: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits) key-exchange X25519 server-signature ECDSA (P-256) server-digest SHA256"
+      ]),
+
     // Umbrellas: the detail line decides; these categories are the fallback.
     FailureRule(
       "t10.verify-failed", .t10, #"certificate verify failed"#, refinedByDetail: true,
@@ -371,7 +402,8 @@ public enum FailureRules {
 
   static let nonTLS: [FailureRule] = [
     FailureRule(
-      "nontls.greylisted", .nonTLS, #"gr[ae]y-?list"#, action: .nobody,
+      "nontls.greylisted", .nonTLS, #"gr[ae]y-?list"#,
+      title: "Greylisting (not TLS)", action: .nobody,
       nextStep:
         "No action: the receiving server delays unknown senders (greylisting). The mail is "
         + "retried automatically and normally goes out within an hour.",
@@ -382,6 +414,7 @@ public enum FailureRules {
     FailureRule(
       "nontls.mailbox-full", .nonTLS,
       #"(?<![\w.])[45]\.2\.2(?!\d)|quota|mailbox (?:is )?full|insufficient (?:system )?storage"#,
+      title: "Mailbox full (not TLS)",
       action: .recipient,
       nextStep:
         "The recipient's mailbox is full. Tell the sender to reach the recipient another way; "
@@ -393,6 +426,7 @@ public enum FailureRules {
     FailureRule(
       "nontls.dns", .nonTLS,
       #"Host or domain name not found|Name service error|host lookup did not complete|Unrouteable address|unknown mail domain|(?<![\w.])[45]\.4\.312(?!\d)|DNS query failed|all host address lookups failed|(?<![\w.])[45]\.1\.2(?!\d)|null MX"#,
+      title: "Domain not found (not TLS)",
       action: .sender,
       nextStep:
         "The recipient's domain was not found in DNS. Check the spelling of the address with "
@@ -405,6 +439,7 @@ public enum FailureRules {
     FailureRule(
       "nontls.recipient-unknown", .nonTLS,
       #"(?<![\w.])5\.1\.[0136](?!\d)|user unknown|unknown user|no such (?:user|person|mailbox|recipient)|(?:mailbox|account|address|user|recipient)[^.;]{0,40}does not exist|addressee unknown|mailbox unavailable|invalid recipient"#,
+      title: "Recipient address unknown (not TLS)",
       action: .sender,
       nextStep:
         "The recipient's server says this mailbox does not exist. Ask the sender to check "
@@ -416,7 +451,8 @@ public enum FailureRules {
       ]),
     FailureRule(
       "nontls.authentication", .nonTLS,
-      #"DMARC|\bSPF\b|DKIM|(?<![\w.])5\.7\.2[0-7](?!\d)"#, action: .us,
+      #"DMARC|\bSPF\b|DKIM|(?<![\w.])5\.7\.2[0-7](?!\d)"#,
+      title: "SPF/DKIM/DMARC rejection (not TLS)", action: .us,
       nextStep:
         "The receiver refused the mail because SPF, DKIM or DMARC checks for our domain "
         + "failed. Escalate to our mail team (DNS records and signing of our domain).",
@@ -426,6 +462,7 @@ public enum FailureRules {
     FailureRule(
       "nontls.blocklisted", .nonTLS,
       #"block ?list|black ?list|blocked using|\bRBL\b|\bDNSBL\b|spamhaus|senderscore|reputation|unsolicited|\bspam\b"#,
+      title: "Block list or spam rejection (not TLS)",
       action: .us,
       nextStep:
         "The receiver treats our server as a spam source (block list or poor reputation). "
@@ -437,22 +474,29 @@ public enum FailureRules {
     FailureRule(
       "nontls.rate-limited", .nonTLS,
       #"rate.?limit|too many (?:connections|messages|recipients|concurrent)|(?<![\w.])[45]\.7\.28(?!\d)|throttl"#,
+      title: "Rate limited (not TLS)",
       action: .nobody,
       nextStep:
         "The receiver is slowing down how much we send; retries go on automatically. If it "
         + "lasts for a day, our mail team should look at our sending volume.",
-      matches: ["host mx.example.net[192.0.2.10] said: 421 4.7.0 Too many connections from your IP, try again later (in reply to end of DATA command)"]),
+      matches: [
+        "host mx.example.net[192.0.2.10] said: 421 4.7.0 Too many connections from your IP, try again later (in reply to end of DATA command)"
+      ]),
     FailureRule(
       "nontls.content", .nonTLS,
       #"message (?:size|too big|too large)|(?<![\w.])5\.3\.4(?!\d)|(?<![\w.])5\.2\.3(?!\d)|virus|content rejected"#,
+      title: "Message refused for size or content (not TLS)",
       action: .sender,
       nextStep:
         "The message itself was refused (too large or its content). Tell the sender to send "
         + "it smaller or in another form.",
-      matches: ["host mx.example.net[192.0.2.10] said: 552 5.3.4 Message size exceeds fixed limit (in reply to end of DATA command)"]),
+      matches: [
+        "host mx.example.net[192.0.2.10] said: 552 5.3.4 Message size exceeds fixed limit (in reply to end of DATA command)"
+      ]),
     FailureRule(
       "nontls.unreachable", .nonTLS,
-      #"Connection (?:timed out|refused)|No route to host|Network is unreachable|(?<![\w.])4\.4\.1(?!\d)|(?<![\w.])[45]\.4\.31[56](?!\d)|Winsock error|Cannot establish session|defer \((?:101|110|111|113|146)\)|SMTP timeout|timed out while|lost connection with \S+ while|Remote host closed connection|refused to talk to me"#,
+      #"Connection (?:timed out|refused)|No route to host|Network is unreachable|(?<![\w.])4\.4\.1(?!\d)|(?<![\w.])[45]\.4\.31[56](?!\d)|Winsock error|Cannot establish session|defer \((?:101|110|111|113|146)\)|SMTP timeout|timed out while (?!receiving the STARTTLS)|lost connection with \S+ while (?!receiving the STARTTLS)|Remote host closed connection|refused to talk to me"#,
+      title: "Server unreachable or connection lost (not TLS)",
       action: .either,
       nextStep:
         "The recipient's server could not be reached or stopped answering. Usually "
@@ -464,10 +508,13 @@ public enum FailureRules {
         "defer (110): Connection timed out",
         "'450 4.4.317 Cannot establish session with remote server [Message=Failed to connect. Winsock error code: 995, Win32 error code: 995] [LastAttemptedServerName=198.51.100.85] [LastAttemptedIP=198.51.100.85:25] [SmtpSecurity=-2;-2] [BL02EPF00046C14.namprd07.prod.outlook.com 2026-07-07T15:48:53.514Z 08DED27250BC5691](Failed to connect. Winsock error code: 995, Win32 error code: 995)'",
       ],
-      nonMatches: ["lost connection with mx.example.net[192.0.2.10] while receiving the STARTTLS response"]),
+      nonMatches: [
+        "lost connection with mx.example.net[192.0.2.10] while receiving the STARTTLS response"
+      ]),
     FailureRule(
       "nontls.expired", .nonTLS,
       #"retry timeout exceeded|retry time not (?:yet )?reached|message expired|queue expired|(?<![\w.])[45]\.4\.7(?!\d)"#,
+      title: "Retry time exceeded (not TLS)",
       action: .either,
       nextStep:
         "Delivery was retried until the time limit ran out. Look at the earlier failures "
@@ -479,6 +526,7 @@ public enum FailureRules {
     FailureRule(
       "nontls.policy", .nonTLS,
       #"(?<![\w.])5\.7\.1(?!\d)|relay access denied|relay not permitted|unable to relay|TenantAttribution"#,
+      title: "Refused by the receiver's policy (not TLS)",
       action: .either,
       nextStep:
         "The receiver's policy refused the mail; the example shows why. If it mentions "
@@ -487,6 +535,7 @@ public enum FailureRules {
     FailureRule(
       "nontls.local-delivery", .nonTLS,
       #"\blmtp\b|dovecot|Child process of|mail forwarding loop|Temporary internal failure"#,
+      title: "Local delivery failed (not TLS)",
       action: .us,
       nextStep:
         "Delivery inside our own system failed (mailbox server or delivery program). "

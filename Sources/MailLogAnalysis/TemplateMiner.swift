@@ -12,7 +12,10 @@
 // merge) routes the tokens by token count and leading tokens to a leaf, whose
 // templates are compared by the share of equal tokens; above the threshold the text
 // joins the best template (differing positions become `<*>`), else it starts a new
-// one. Cost per text is bounded by the tree depth and leaf size.
+// one. Texts naming different enhanced status codes or OpenSSL codes always go to
+// separate partitions: that is the remedy reference/clustering.md gives for Drain
+// merging distinct OpenSSL reasons. Cost per text is bounded by the tree depth and
+// leaf size.
 //
 // Memory is bounded: at most `maxClusters` templates (later texts join the closest
 // template of their leaf, or one catch-all per partition) and `maxTokens` tokens per
@@ -64,8 +67,15 @@ public final class TemplateMiner {
 
   /// Adds one text; returns the id of the template it joined or started. Ids are
   /// stable for the life of the miner; the template text may still widen.
-  public func add(_ text: String, partition: String = "") -> Int {
-    var tokens = TemplateMiner.mask(text).split(separator: " ").map(String.init)
+  public func add(_ text: String, partition callerPartition: String = "") -> Int {
+    let masked = TemplateMiner.mask(text)
+    // Texts that name different status or OpenSSL codes never share a template,
+    // however many other words they share.
+    var partition = callerPartition
+    let codes =
+      TemplateMiner.codePattern.map { $0.allMatches(in: masked).compactMap { $0[0] } } ?? []
+    if !codes.isEmpty { partition += "|" + Set(codes).sorted().joined(separator: ",") }
+    var tokens = masked.split(separator: " ").map(String.init)
     if tokens.count > config.maxTokens { tokens.removeLast(tokens.count - config.maxTokens) }
     if tokens.isEmpty { tokens = [""] }
     let leaf = self.leaf(for: tokens, partition: partition)
@@ -102,7 +112,9 @@ public final class TemplateMiner {
 
   private func leaf(for tokens: [String], partition: String) -> Node {
     let root: Node
-    if let r = roots[partition] { root = r } else {
+    if let r = roots[partition] {
+      root = r
+    } else {
       root = Node()
       roots[partition] = root
     }
@@ -159,23 +171,43 @@ public final class TemplateMiner {
   static let masks: [(Regex, String)] = {
     let table: [(String, String, Bool)] = [
       // Microsoft `[SERVER 2024-02-07T06:05:06.240Z 08DC26C880F9AD9D]` and `[X.prod.outlook.com]`.
-      (#"\[[A-Za-z0-9][A-Za-z0-9.\-]* \d{4}-\d\d-\d\dT[\d:.]+Z(?: [0-9A-Fa-f]{16})?\]"#, "<MSFTID>", false),
+      (
+        #"\[[A-Za-z0-9][A-Za-z0-9.\-]* \d{4}-\d\d-\d\dT[\d:.]+Z(?: [0-9A-Fa-f]{16})?\]"#,
+        "<MSFTID>", false
+      ),
       (#"\[[A-Za-z0-9]+(?:\.[A-Za-z0-9\-]+)*\.outlook\.com\]"#, "<MSFTID>", true),
       (#"\b[0-9a-z]{6,}(?:\.\d+)? - gsmtp\b"#, "<ID> - gsmtp", false),
       (#"\b(?:https?|ftp)://[^\s)>\]'"]+"#, "<URL>", true),
       (#"\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?"#, "<TS>", false),
       (#"\b\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d\d(?::\d\d)?(?: [AP]M)?"#, "<TS>", false),
-      (#"(?:/(?:C|ST|L|O|OU|CN|emailAddress|DC|serialNumber|street|postalCode)=[^/"\]]*)+"#, "<DN>", false),
+      (#"\b\d{4}/\d{1,2}/\d{1,2}\b"#, "<TS>", false),
+      (#"(?<![:\w])\d{1,2}:\d\d:\d\d(?:\.\d+)?(?: [AP]M)?(?![:\w])"#, "<TS>", false),
+      (
+        #"(?:/(?:C|ST|L|O|OU|CN|emailAddress|DC|serialNumber|street|postalCode)=[^/"\]]*)+"#,
+        "<DN>", false
+      ),
       (#"\bCN=[^\s,\]"]+"#, "<DN>", false),
-      (#"\b[0-9A-Za-z]{6}-(?:[0-9A-Za-z]{6}-[0-9A-Za-z]{2}|[0-9A-Za-z]{11}-[0-9A-Za-z]{4})\b"#, "<QID>", false),
+      (
+        #"\b[0-9A-Za-z]{6}-(?:[0-9A-Za-z]{6}-[0-9A-Za-z]{2}|[0-9A-Za-z]{11}-[0-9A-Za-z]{4})\b"#,
+        "<QID>", false
+      ),
       (#"(?<=queued as )[0-9A-Za-z]+"#, "<QID>", true),
-      (#"<?[A-Za-z0-9._%+=/'!#$&*?^{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.\-]*[A-Za-z0-9])?>?"#, "<EMAIL>", false),
+      (
+        #"<?[A-Za-z0-9._%+=/'!#$&*?^{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.\-]*[A-Za-z0-9])?>?"#,
+        "<EMAIL>", false
+      ),
       (#"\b(?:[0-9A-Fa-f]{16}|[0-9A-Fa-f]{32,64})\b"#, "<HEX>", false),
-      (#"(?:(?<=IPv6:)|(?<![0-9A-Za-z:.]))(?:[0-9A-Fa-f]{1,4}:){1,7}(?::|(?::[0-9A-Fa-f]{1,4}){1,7}|[0-9A-Fa-f]{1,4})(?![0-9A-Za-z:])"#, "<IP>", false),
+      (
+        #"(?:(?<=IPv6:)|(?<![0-9A-Za-z:.]))(?:[0-9A-Fa-f]{1,4}:){1,7}(?::|(?::[0-9A-Fa-f]{1,4}){1,7}|[0-9A-Fa-f]{1,4})(?![0-9A-Za-z:])"#,
+        "<IP>", false
+      ),
       (#"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.]?\d)"#, "<IP>", false),
-      (#"(?<![\w.\-@])(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9\-]{0,61}[A-Za-z](?![\w\-])(?!\.\w)"#, "<HOST>", false),
+      (
+        #"(?<![\w.\-@])(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9\-]{0,61}[A-Za-z](?![\w\-])(?!\.\w)"#,
+        "<HOST>", false
+      ),
       (#"(?<![\w<])(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z0-9]{10,}(?![\w>])"#, "<ID>", false),
-      (#"(?<![\w.:\-<])(?<!defer \()(?![2-5]\d\d(?!\d))\d+(?![\w.:\->])"#, "<NUM>", false),
+      (#"(?<![\w.:\-<])(?<!defer \()(?![2-5]\d\d(?!\d))\d+(?![\w.\->])"#, "<NUM>", false),
       (#"\s+"#, " ", false),
     ]
     var out: [(Regex, String)] = []
@@ -185,6 +217,10 @@ public final class TemplateMiner {
     }
     return out
   }()
+
+  /// Enhanced status codes and OpenSSL error codes: they name the cause.
+  static let codePattern = try? Regex(
+    #"(?<![\w.])[245]\.\d{1,3}\.\d{1,3}(?!\d|\.\d)|error:[0-9A-Fa-f]{8}"#)
 
   /// `text` with its variable parts replaced by mask tokens (see the file header).
   public static func mask(_ text: String) -> String {

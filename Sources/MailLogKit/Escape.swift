@@ -48,10 +48,22 @@ public enum Escape {
   }
 
   /// One CSV field (RFC 4180), safe to open in a spreadsheet: a value starting with
-  /// `=`, `+`, `-`, `@`, TAB or CR gets a leading apostrophe, and the field is quoted
-  /// when it holds a comma, quote or line break.
+  /// `=`, `+`, `-`, `@`, TAB or CR gets a leading apostrophe, the field is quoted
+  /// when it holds a comma, quote or line break, and other control characters are
+  /// shown as `\xNN`.
   public static func csv(_ text: String) -> String {
-    var value = text
+    // Control characters (ESC, BEL, ...) would act on a terminal that `cat`s the file:
+    // shown as `\xNN`. TAB, CR and LF stay (quoted below).
+    var value = ""
+    value.reserveCapacity(text.utf8.count)
+    for scalar in text.unicodeScalars {
+      let v = scalar.value
+      if (v < 0x20 && v != 0x09 && v != 0x0A && v != 0x0D) || v == 0x7F || (v >= 0x80 && v < 0xA0) {
+        value.append("\\x" + String(v, radix: 16, uppercase: true))
+      } else {
+        value.unicodeScalars.append(scalar)
+      }
+    }
     if let first = value.unicodeScalars.first,
       ["=", "+", "-", "@", "\t", "\r"].contains(first)
     {

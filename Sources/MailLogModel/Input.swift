@@ -68,6 +68,18 @@ public protocol LogParser: AnyObject {
   func parse(_ line: Bytes)
   /// Called once after the last line: flush pending state.
   func finish()
+  /// Whether this parser can take over the next input of the same format, keeping its
+  /// in-flight state (open sessions, queued messages), so that correlation holds across
+  /// rotated files. LogRun then calls `finish` only once, after the last input.
+  var continuesAcrossInputs: Bool { get }
+  /// Switches to the next input: new context (input index, name, year tracker), fresh
+  /// stats, in-flight state kept. Only called when `continuesAcrossInputs` is true.
+  func continueWith(_ context: ParseContext)
+}
+
+extension LogParser {
+  public var continuesAcrossInputs: Bool { false }
+  public func continueWith(_ context: ParseContext) {}
 }
 
 /// State shared by the parsers of one run (all inputs): formats whose facts are spread

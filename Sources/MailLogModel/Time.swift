@@ -23,6 +23,8 @@ public final class LocalClock {
   public let utc: Bool
   private var cacheKey = -1
   private var cacheValue: LogTime = 0
+  private var dayBucket = Int.min
+  private var dayCache: String?
 
   public init(utc: Bool = false) {
     self.utc = utc
@@ -89,10 +91,17 @@ public final class LocalClock {
     return "\(y)-\(pad(mo))-\(pad(d))T\(pad(h)):\(pad(mi)):\(pad(s))\(zone)"
   }
 
-  /// The calendar day of `time`, `YYYY-MM-DD`, in this clock's zone.
+  /// The calendar day of `time`, `YYYY-MM-DD`, in this clock's zone. Cached per
+  /// quarter hour (every zone offset is a multiple of 15 minutes, so a day never
+  /// changes inside one), which keeps localtime_r off the per-delivery path.
   public func day(_ time: LogTime) -> String {
+    let bucket = Int((time / 900).rounded(.down))
+    if bucket == dayBucket, let cached = dayCache { return cached }
     let (y, mo, d, _, _, _, _) = civil(time)
-    return "\(y)-\(pad(mo))-\(pad(d))"
+    let text = "\(y)-\(pad(mo))-\(pad(d))"
+    dayBucket = bucket
+    dayCache = text
+    return text
   }
 
   private func pad(_ v: Int) -> String { v < 10 ? "0\(v)" : String(v) }

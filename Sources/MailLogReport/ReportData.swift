@@ -19,6 +19,8 @@ public struct ReportData {
   public var clock: LocalClock
   /// Extra top-level JSON members, after the standard ones.
   public var extraJSON: [(String, JSONValue)] = []
+  /// Extra headline lines, shown right under the outbound/inbound headline.
+  public var extraHeadlines: [String] = []
   /// Extra text sections: (title, lines).
   public var extraText: [(String, [String])] = []
   /// Extra HTML sections: (title, HTML fragment already escaped).

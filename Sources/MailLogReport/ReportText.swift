@@ -22,6 +22,7 @@ public enum ReportText {
     out.append("")
     out.append(headline("Outbound", c.outbound, noun: "deliveries to external servers"))
     out.append(headline("Inbound", c.inbound, noun: "messages from external clients"))
+    out.append(contentsOf: data.extraHeadlines)
     out.append("  (TLS % = TLS / (TLS + plaintext); unknown is left out of the percentage.)")
     out.append("")
     for (title, counts) in [("Outbound", c.outbound), ("Inbound", c.inbound)]
@@ -41,7 +42,10 @@ public enum ReportText {
         let legacy = v.isLegacy ? "   <- legacy, should be retired" : ""
         out.append("  \(pad(label, 12)) \(rpad(String(n), 8))  \(share(n, counts.tls))\(legacy)")
       }
-      out.append("\(title) certificate trust:")
+      out.append(
+        title == "Inbound"
+          ? "Inbound certificate trust (of the sending client; most clients send none, which is normal):"
+          : "Outbound certificate trust (verified = CA-signed and name checked; all levels are encrypted):")
       for t in Figures.trusts {
         guard let n = counts.byTrust[t], n > 0 else { continue }
         out.append("  \(pad(trustLabel(t), 12)) \(rpad(String(n), 8))  \(share(n, counts.tls))")

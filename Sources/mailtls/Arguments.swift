@@ -46,7 +46,8 @@ struct ParsedArgs {
   /// A number option (may have decimals) within `range`.
   func double(_ name: String, in range: ClosedRange<Double>) throws -> Double? {
     guard let v = value(name) else { return nil }
-    guard let n = Double(v), range.contains(n) else {
+    let number = v.hasSuffix("%") ? String(v.dropLast()) : v  // "90%" reads as 90
+    guard let n = Double(number), range.contains(n) else {
       throw UsageError(message: "--\(name) takes a number from \(range.lowerBound) to \(range.upperBound), not '\(v)'")
     }
     return n

@@ -78,7 +78,7 @@ enum Shared {
   }
 
   /// The --since/--until window as epoch seconds.
-  static func window(_ a: ParsedArgs, clock: LocalClock, now: Date = Date()) throws
+  static func window(_ a: ParsedArgs, clock: LocalClock, now: Date = TimeWindow.currentTime()) throws
     -> (LogTime?, LogTime?)
   {
     let since = try a.value("since").map { try TimeWindow.parse($0, clock: clock, now: now, option: "since") }
@@ -114,12 +114,24 @@ enum Shared {
       return
     }
     let url = URL(fileURLWithPath: path)
+    // Never replace a log we were asked to read.
+    var out = stat()
+    if stat(path, &out) == 0 {
+      for input in a.positionals where input != "-" {
+        var st = stat()
+        if stat(input, &st) == 0 && st.st_dev == out.st_dev && st.st_ino == out.st_ino {
+          throw UsageError(message: "-o \(path) is also an input; refusing to overwrite a log")
+        }
+      }
+    }
     let dir = url.deletingLastPathComponent()
     let temp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
     do {
       try text.data(using: .utf8)!.write(to: temp)
     } catch {
-      throw CLIFailure(status: .cantCreate, message: "cannot write \(path): \(error.localizedDescription)")
+      let reason = (error as NSError).userInfo[NSUnderlyingErrorKey].map { "\($0)" }
+        ?? "cannot create a file in \(dir.path)"
+      throw CLIFailure(status: .cantCreate, message: "cannot write \(path): \(reason)")
     }
     if rename(temp.path, url.path) != 0 {
       let reason = String(cString: strerror(errno))

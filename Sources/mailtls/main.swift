@@ -9,9 +9,14 @@ import MailLogParsers
 // Registration order is report order.
 ReportCommand.featureSpecs = []
 ReportCommand.featureFactories = []
+PartnerFeature.register()
+ThresholdFeature.register()
+HistoryFeature.register()
 
 let commands: [Command] = [
   ReportCommand.command,
+  BouncesCommand.command,
+  PartnerCommands.readiness, PartnerCommands.policy, PartnerCommands.poster,
   TraceCommand.command,
   ExplainCommand.command,
 ]
@@ -25,7 +30,8 @@ func mainHelp() -> String {
     "mailtls: TLS coverage and TLS-bounce triage from Postfix, Exim and Exchange logs.",
     "",
     "usage: mailtls <command> [options] [FILE...]",
-    "Reads the FILEs in order (gzip detected by content), or standard input when none is given or for '-'.",
+    "Reads the FILEs oldest first by their first timestamp, in any order given (gzip detected by content),",
+    "or standard input when none is given or for '-' (read where it is named).",
     "",
     "commands:",
   ]
@@ -37,7 +43,8 @@ func mainHelp() -> String {
     "  mailtls --version",
     "",
     "exit status: 0 ok; 1 threshold breached or nothing matched; 2 plaintext to a mandatory partner;",
-    "64 usage error; 65 bad partner file; 66 input not readable; 73/74 output error; 70 internal error.",
+    "64 usage error; 65 bad partner file; 66 input not readable; 73/74 output or history database error;",
+    "70 internal error.",
   ]
   return lines.joined(separator: "\n") + "\n"
 }

@@ -436,7 +436,11 @@ final class PostfixParserTests: XCTestCase {
     guard let d = c.deliveries.first else { return XCTFail("no delivery") }
     XCTAssertEqual(d.protection, .tls(.v12, .trusted))
     XCTAssertEqual(d.reason, "Server certificate not verified")
-    XCTAssertNil(d.detail)
+    // No verification line: the summary's adjective (Trusted) is the only hint.
+    XCTAssertEqual(
+      d.detail,
+      "Trusted TLS connection established to h54.d86.example.com[192.0.2.101]:25: TLSv1.2 with cipher ECDHE-RSA-AES256-GCM-SHA384 (256/256 bits)"
+    )
   }
 
   func testSuspendedDeliveryTakesTheDetailOfTheLatestFailureForTheDomain() {
