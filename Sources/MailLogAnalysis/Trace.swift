@@ -70,9 +70,14 @@ public struct TraceQuery: Sendable {
     }
   }
 
-  /// Whether a queue or message id is the one asked for (ids are case-sensitive).
+  /// Whether a queue or message id is the one asked for (ids are case-sensitive; an
+  /// address-like query also matches ids that are Message-IDs, as Exchange's are).
   public func matches(id: String?) -> Bool {
-    kind == .id && id == text
+    switch kind {
+    case .id: return id == text
+    case .address: return id == text
+    case .domain: return false
+    }
   }
 
   /// Whether a Message-ID header (without angle brackets) is the one asked for.

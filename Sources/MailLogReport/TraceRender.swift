@@ -147,21 +147,27 @@ public enum TraceRender {
     }
   }
 
-  static func tlsText(_ t: TraceTLS?) -> String {
+  /// `a b`, or `a` when `b` is empty.
+  static func joined(_ a: String, _ b: String) -> String { b.isEmpty ? a : a + " " + b }
+
+  /// How a hop was protected, in words. Inbound, only a verified client certificate
+  /// is worth a mention (clients rarely present one). A failed result says nothing
+  /// unless TLS was up (the failure itself explains the rest).
+  static func tlsText(_ t: TraceTLS?, inbound: Bool = false, failed: Bool = false) -> String {
     switch t {
     case .tls(let v, let trust)?:
       let version = v == .unknown ? "TLS" : (v == .ssl3 ? "SSLv3" : "TLS \(v.rawValue)")
       let trustText: String
       switch trust {
-      case .verified: trustText = ", certificate verified"
-      case .trusted: trustText = ", certificate trusted"
-      case .untrusted: trustText = ", certificate NOT trusted"
-      case .anonymous: trustText = ", no certificate checked"
+      case .verified: trustText = inbound ? ", client certificate verified" : ", certificate verified"
+      case .trusted: trustText = inbound ? ", client certificate trusted" : ", certificate trusted"
+      case .untrusted: trustText = inbound ? "" : ", certificate NOT trusted"
+      case .anonymous: trustText = inbound ? "" : ", no certificate checked"
       case .unknown: trustText = ""
       }
       return "over \(version)\(trustText)"
-    case .plaintext?: return "WITHOUT encryption"
-    case .unknown?: return "encryption not logged"
+    case .plaintext?: return failed ? "" : "WITHOUT encryption"
+    case .unknown?: return failed ? "" : "encryption not logged"
     case nil: return ""
     }
   }
@@ -180,7 +186,7 @@ public enum TraceRender {
     out.append("  To:          \(rcpts.isEmpty ? "no result logged" : rcpts.joined(separator: ", "))")
     if let h = s.messageIDHeader { out.append("  Message-ID:  <\(e(h))>") }
     if let rcv = s.received {
-      out.append("  Received:    \(time(rcv.time, clock)) from \(e(rcv.peer ?? "?")) \(tlsText(rcv.tls))")
+      out.append("  Received:    " + joined("\(time(rcv.time, clock)) from \(e(rcv.peer ?? "?"))", tlsText(rcv.tls, inbound: true)))
     } else {
       out.append("  Received:    no arrival from an outside client in these logs (submitted locally, or earlier)")
     }
@@ -219,9 +225,9 @@ public enum TraceRender {
     out.append("")
     out.append(st.bold("  Timeline"))
     if let rcv = s.received {
-      out.append("    \(time(rcv.time, clock))  received from \(e(rcv.peer ?? "?")) \(tlsText(rcv.tls))  [\(e(rcv.id))]")
+      out.append("    \(time(rcv.time, clock))  " + joined("received from \(e(rcv.peer ?? "?"))", tlsText(rcv.tls, inbound: true)) + "  [\(e(rcv.id))]")
     }
-    for step in s.steps { out += stepLines(step, clock, st) }
+    out += timeline(s.steps, clock, st)
     // Technical detail of each explained failure.
     var tech: [String] = []
     for o in s.outcomes {
@@ -264,6 +270,30 @@ public enum TraceRender {
     }
   }
 
+  /// The timeline lines; a run of identical failed results (same recipient, server,
+  /// status and reason) shows its first line and a count.
+  static func timeline(_ steps: [TraceStep], _ clock: LocalClock, _ st: Style) -> [String] {
+    var out: [String] = []
+    var i = 0
+    while i < steps.count {
+      let s = steps[i]
+      var j = i + 1
+      if s.kind == .delivery && s.status != .sent {
+        while j < steps.count, steps[j].kind == .delivery, steps[j].status == s.status,
+          steps[j].recipient == s.recipient, steps[j].peer == s.peer, steps[j].reason == s.reason
+        {
+          j += 1
+        }
+      }
+      out += stepLines(s, clock, st)
+      if j - i > 1 {
+        out.append("                         ... the same \(j - i - 1) more time\(j - i - 1 == 1 ? "" : "s"), the last at \(time(steps[j - 1].time, clock))")
+      }
+      i = j
+    }
+    return out
+  }
+
   static func stepLines(_ s: TraceStep, _ clock: LocalClock, _ st: Style) -> [String] {
     let e = Escape.terminal
     let t = time(s.time, clock)
@@ -272,7 +302,7 @@ public enum TraceRender {
     var more: [String] = []
     switch s.kind {
     case .received:
-      first = "received from \(e(s.peer ?? "?")) \(tlsText(s.tls))"
+      first = joined("received from \(e(s.peer ?? "?"))", tlsText(s.tls, inbound: true))
     case .attempt:
       first = "try failed" + (s.peer.map { " at \(e($0))" } ?? "") + "; another server or a retry follows"
       more.append(e(s.reason ?? ""))
@@ -287,7 +317,7 @@ public enum TraceRender {
       case .deferred?: word = st.yellow("deferred")
       default: word = e(s.status?.rawValue ?? "?")
       }
-      first = "\(e(s.recipient ?? "?")): \(word) via \(e(s.peer ?? "?")) \(tlsText(s.tls))"
+      first = joined("\(e(s.recipient ?? "?")): \(word) via \(e(s.peer ?? "?"))", tlsText(s.tls, failed: s.status != .sent))
       if s.status != .sent, let r = s.reason { more.append((s.dsn.map { "dsn \(e($0)): " } ?? "") + e(r)) }
       if s.status != .sent, let d = s.detail { more.append("detail: " + e(d)) }
     case .ndrCreated:

@@ -7,8 +7,9 @@
 // the Message-ID; gzip and stdin input; the prefilter against a full parse; no match,
 // many matches, escaping, colour, usage errors.
 //
-// Exim and Exchange: their parsers are not on main yet; trace runs on the shared event
-// model, so their inputs need no trace code, but fixtures for them are still to come.
+// Exim (exim.log: lines of two messages from sample-logs/exim) and Exchange (exchange/:
+// the tracking and protocol logs of sample-logs/exchange) go through the same event
+// model, unfiltered: the same stories, links (Exim `<= <> R=id` NDRs) and readings.
 //
 // Times: fixture lines have no year and no zone, so every run passes --year 2026 --utc.
 
@@ -129,7 +130,7 @@ final class TraceCLITests: XCTestCase {
       "    dana.kowalski@mailbox.example.com: DELIVERED at 2026-03-10 09:14:05 to mx1.smtp.mailbox.example.com[203.0.113.238]:25 over TLS 1.3, certificate verified\n"),
       r.stdout)
     XCTAssertTrue(r.stdout.contains(
-      "  Received:    2026-03-10 09:14:03 from dsl-203-0-113-46.isp.example.net[203.0.113.46] over TLS 1.3, no certificate checked\n"),
+      "  Received:    2026-03-10 09:14:03 from dsl-203-0-113-46.isp.example.net[203.0.113.46] over TLS 1.3\n"),
       r.stdout)
     XCTAssertFalse(r.stdout.contains("\u{1B}["), "no colour when stdout is not a terminal")
   }
@@ -193,7 +194,7 @@ final class TraceCLITests: XCTestCase {
       "    The sender was sent a non-delivery report (9C3D01A0F4); it reached omar.shah@ourcouncil.example.org at 2026-03-10 10:02:11.\n",
       "  Why: Recipient requires TLS, we sent without it [T02]\n",
       "    Who acts:   our mail team\n",
-      "    2026-03-10 10:02:11  licensing@strictmail.example.com: bounced via mx.strictmail.example.com[198.51.100.77]:25 WITHOUT encryption  [7B2C91A0F3]\n",
+      "    2026-03-10 10:02:11  licensing@strictmail.example.com: bounced via mx.strictmail.example.com[198.51.100.77]:25  [7B2C91A0F3]\n",
       "    2026-03-10 10:02:11  non-delivery report delivered to omar.shah@ourcouncil.example.org via mail.ourcouncil.example.org[private/dovecot-lmtp]  [9C3D01A0F4]\n",
     ] {
       XCTAssertTrue(r.stdout.contains(line), "missing: \(line)\n---\n\(r.stdout)")
@@ -313,6 +314,62 @@ final class TraceCLITests: XCTestCase {
     let (status, k) = try trace("greta.lang@ourcouncil.example.org", [file], ["--until", "2026-03-10 09:00"])
     XCTAssertEqual(status, 1)
     XCTAssertEqual(k["matches"] as? Int, 0)
+  }
+
+  func testEximDeferralsAcrossDaysThenDelivered() throws {
+    let (_, j) = try trace("office@housing.example.org", [fixture("exim.log")])
+    XCTAssertEqual(j["matches"] as? Int, 1)
+    let m = messages(j)[0]
+    XCTAssertEqual(m["id"] as? String, "1trvHL-0000000160C-3SdE")
+    XCTAssertEqual(m["mta"] as? String, "exim")
+    XCTAssertEqual(m["sender"] as? String, "u.baker@council.example.org")
+    XCTAssertEqual(obj(m["received"])["client"] as? String, "(surface-go) [2001:db8:c0:1::91]")
+    XCTAssertEqual(obj(obj(m["received"])["tls"])["version"] as? String, "1.3")
+    let o = outcomes(m)[0]
+    XCTAssertEqual(o["status"] as? String, "delivered")
+    XCTAssertEqual(o["deferrals"] as? Int, 4)
+    XCTAssertEqual(obj(o["tls"])["trust"] as? String, "verified")
+    let e = obj(o["earlier_problem"])
+    XCTAssertEqual(e["category"] as? String, "T08")
+    XCTAssertEqual(e["detail"] as? String, "SSL verify error: depth=0 error=certificate has expired cert=/CN=mx.housing.example.org")
+    let r = try MailtlsRunner.run(["trace", "--utc", "office@housing.example.org", fixture("exim.log")])
+    XCTAssertTrue(r.stdout.contains("                         ... the same 3 more times, the last at 2025-03-12 10:09:03\n"), r.stdout)
+  }
+
+  func testEximBounceWithNDRByEitherID() throws {
+    for q in ["nina.b@homemail.example.net", "1tsGh8-00000000o6w-kJm2", "1tsGhB-00000001U8v-gzYA"] {
+      let (_, j) = try trace(q, [fixture("exim.log")])
+      XCTAssertEqual(j["matches"] as? Int, 1, q)
+      let m = messages(j)[0]
+      XCTAssertEqual(ids(m), ["1tsGh8-00000000o6w-kJm2:message", "1tsGhB-00000001U8v-gzYA:ndr"], q)
+      let o = outcomes(m)
+      XCTAssertEqual(o.map { "\($0["recipient"]!) \($0["status"]!)" },
+        ["licensing@council.example.org delivered", "nina.b@homemail.example.net bounced"], q)
+      XCTAssertEqual(obj(o[1]["explanation"])["category"] as? String, "non-tls", q)
+      XCTAssertEqual(obj(m["ndr"])["delivered"] as? Bool, true, q)
+    }
+  }
+
+  func testExchangeTrackingJoinedWithProtocolLogs() throws {
+    let dir = Self.fixtures.appendingPathComponent("exchange")
+    let files = ["MSGTRK2026031009-1.LOG", "SEND2026031009-1.LOG", "RECV2026031009-1.LOG"].map {
+      dir.appendingPathComponent($0).path
+    }
+    let (_, a) = try trace("alice@example.com", files)
+    let delivered = outcomes(messages(a)[0])[0]
+    XCTAssertEqual(messages(a)[0]["mta"] as? String, "exchange")
+    XCTAssertEqual(delivered["status"] as? String, "delivered")
+    XCTAssertEqual(obj(delivered["tls"])["version"] as? String, "1.2")
+    let (_, i) = try trace("ivan@example.com", files)
+    let m = messages(i)[0]
+    XCTAssertEqual(m["id"] as? String, "PR3P195MB0718B8C9D0E1F2A3@MAIL01.corp.example.org")
+    let o = outcomes(m)[0]
+    XCTAssertEqual(o["status"] as? String, "bounced")
+    XCTAssertEqual(obj(o["explanation"])["category"] as? String, "T02")
+    XCTAssertEqual(obj(m["ndr"])["id"] as? String, "6c2e8f1a-4b3d-4e5f-8a9b-0c1d2e3f4a5b@MAIL01.corp.example.org")
+    // The Message-ID finds the same message.
+    let (_, byID) = try trace("<PR3P195MB0718B8C9D0E1F2A3@MAIL01.corp.example.org>", files)
+    XCTAssertEqual(messages(byID).map { $0["id"] as? String }, ["PR3P195MB0718B8C9D0E1F2A3@MAIL01.corp.example.org"])
   }
 
   // MARK: Inputs
