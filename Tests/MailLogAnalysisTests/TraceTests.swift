@@ -123,9 +123,7 @@ final class TraceTests: XCTestCase {
 
   // MARK: Prefilter against a full parse
 
-  private static let eval = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("shared/eval-public/postfix-3000/input.log.gz")
+  private static let eval = SharedFolder.url("eval-public/postfix-3000/input.log.gz")
 
   private func traceJSON(_ query: String, filtering: Bool, limits: TraceLimits = TraceLimits()) -> String {
     let q = TraceQuery(query)!

@@ -9,18 +9,11 @@ import Foundation
 import XCTest
 
 final class ExplainCLITests: XCTestCase {
-  static let fixtures = MailtlsRunner.repo.appendingPathComponent("Tests/MailLogCLITests/Fixtures/explain")
-  static let shared = MailtlsRunner.repo.deletingLastPathComponent().appendingPathComponent("shared")
-
-  override func setUpWithError() throws {
-    guard FileManager.default.isExecutableFile(atPath: MailtlsRunner.binary) else {
-      XCTFail("\(MailtlsRunner.binary) is missing: run `swift build` first")
-      throw XCTSkip("no binary")
-    }
-  }
+  static let fixtures = repoRoot.appendingPathComponent("Tests/MailLogCLITests/Fixtures/explain")
+  static let shared = repoRoot.deletingLastPathComponent().appendingPathComponent("shared")
 
   private func explain(_ text: String) throws -> (Int32, [String: Any]) {
-    let r = try MailtlsRunner.run(["explain", "--format", "json", "-"], stdin: Data(text.utf8))
+    let r = try runTrace(["explain", "--format", "json", "-"], stdin: text)
     return (r.status, try r.json())
   }
 
@@ -71,7 +64,7 @@ final class ExplainCLITests: XCTestCase {
 
   func testUnmatchedTextShowsNearestTemplates() throws {
     let s = try corpusNDRStrings()
-    let r = try MailtlsRunner.run(["explain", s[9]])
+    let r = try runTrace(["explain", s[9]])
     XCTAssertEqual(r.status, 1)
     XCTAssertTrue(r.stdout.hasPrefix("No known failure text matches this.\n"), r.stdout)
     XCTAssertTrue(r.stdout.contains("\nNearest known texts:\n  "), r.stdout)
@@ -160,16 +153,16 @@ final class ExplainCLITests: XCTestCase {
     let (_, guess) = try explain(text)
     XCTAssertEqual(guess["category"] as? String, "T10")
     XCTAssertEqual(guess["confidence"] as? String, "low")
-    let r = try MailtlsRunner.run(["explain", "-"], stdin: Data(text.utf8))
+    let r = try runTrace(["explain", "-"], stdin: text)
     XCTAssertTrue(r.stdout.contains("This is a best guess"), r.stdout)
   }
 
   func testTextFromArgumentsAndUsage() throws {
-    let r = try MailtlsRunner.run(["explain", "450", "4.4.317", "Cannot", "connect", "to", "remote", "server", "[Message=CertificateExpired]"])
+    let r = try runTrace(["explain", "450", "4.4.317", "Cannot", "connect", "to", "remote", "server", "[Message=CertificateExpired]"])
     XCTAssertEqual(r.status, 0)
     XCTAssertTrue(r.stdout.hasPrefix("Certificate expired [T08]\n"), r.stdout)
     XCTAssertTrue(r.stdout.contains("\nWho acts:   recipient's IT\n"), r.stdout)
-    let empty = try MailtlsRunner.run(["explain", "-"], stdin: Data("  \n".utf8))
+    let empty = try runTrace(["explain", "-"], stdin: "  \n")
     XCTAssertEqual(empty.status, 64)
   }
 }

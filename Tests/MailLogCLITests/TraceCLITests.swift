@@ -20,67 +20,44 @@ import XCTest
   import Glibc
 #endif
 
-/// Runs the built mailtls binary.
-struct MailtlsRunner {
-  static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent()
-  static let binary = repo.appendingPathComponent(".build/debug/mailtls").path
+/// A run of mailtls as the tests here read it.
+struct TraceRun {
+  var status: Int32
+  var stdout: String
+  var stderr: String
 
-  struct Result {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-
-    /// stdout as a JSON object.
-    func json() throws -> [String: Any] {
-      let value = try JSONSerialization.jsonObject(with: Data(stdout.utf8))
-      guard let object = value as? [String: Any] else {
-        throw NSError(domain: "json", code: 1, userInfo: [NSLocalizedDescriptionKey: "not an object: \(stdout)"])
-      }
-      return object
-    }
+  init(_ r: CLIRun) {
+    status = r.status
+    stdout = r.out
+    stderr = r.err
   }
 
-  static func run(_ args: [String], stdin: Data? = nil, env: [String: String] = [:]) throws -> Result {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: binary)
-    p.arguments = args
-    var environment = ProcessInfo.processInfo.environment
-    for (k, v) in env { environment[k] = v }
-    p.environment = environment
-    let out = Pipe()
-    let err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    let input = Pipe()
-    p.standardInput = input
-    try p.run()
-    if let stdin { input.fileHandleForWriting.write(stdin) }
-    input.fileHandleForWriting.closeFile()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return Result(
-      status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-      stderr: String(decoding: e, as: UTF8.self))
+  /// stdout as a JSON object.
+  func json() throws -> [String: Any] {
+    guard let object = try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any]
+    else { throw CocoaError(.coderReadCorrupt) }
+    return object
   }
 }
 
-final class TraceCLITests: XCTestCase {
-  static let fixtures = MailtlsRunner.repo.appendingPathComponent("Tests/MailLogCLITests/Fixtures/trace")
+/// Runs mailtls with `stdin` text (written to a scratch file) and extra environment.
+func runTrace(_ args: [String], stdin: String? = nil, env: [String: String] = [:]) throws -> TraceRun {
+  let scratch = Scratch()
+  let input = stdin.map { scratch.write("stdin", $0) }
+  if env.isEmpty { return TraceRun(try mailtls(args, stdin: input)) }
+  let binary = repoRoot.appendingPathComponent(".build/debug/mailtls").path
+  let vars = env.map { "\($0.key)=\($0.value)" }.sorted()
+  return TraceRun(try runProcess("/usr/bin/env", vars + [binary] + args, stdinPath: input))
+}
 
-  override func setUpWithError() throws {
-    guard FileManager.default.isExecutableFile(atPath: MailtlsRunner.binary) else {
-      XCTFail("\(MailtlsRunner.binary) is missing: run `swift build` first")
-      throw XCTSkip("no binary")
-    }
-  }
+final class TraceCLITests: XCTestCase {
+  static let fixtures = repoRoot.appendingPathComponent("Tests/MailLogCLITests/Fixtures/trace")
 
   private func fixture(_ name: String) -> String { Self.fixtures.appendingPathComponent(name).path }
 
   /// `mailtls trace --format json QUERY FILE` with fixed year and zone.
   private func trace(_ query: String, _ files: [String], _ extra: [String] = []) throws -> (Int32, [String: Any]) {
-    let r = try MailtlsRunner.run(["trace", "--format", "json", "--year", "2026", "--utc", "-q"] + extra + [query] + files)
+    let r = try runTrace(["trace", "--format", "json", "--year", "2026", "--utc", "-q"] + extra + [query] + files)
     return (r.status, try r.json())
   }
 
@@ -122,7 +99,7 @@ final class TraceCLITests: XCTestCase {
   }
 
   func testDeliveredOverTLSText() throws {
-    let r = try MailtlsRunner.run(
+    let r = try runTrace(
       ["trace", "--year", "2026", "--utc", "dana.kowalski@mailbox.example.com", fixture("delivered-tls.log")])
     XCTAssertEqual(r.status, 0)
     XCTAssertTrue(r.stdout.hasPrefix("1 message matches address dana.kowalski@mailbox.example.com.\n"), r.stdout)
@@ -186,7 +163,7 @@ final class TraceCLITests: XCTestCase {
   }
 
   func testTLSBounceText() throws {
-    let r = try MailtlsRunner.run(
+    let r = try runTrace(
       ["trace", "--year", "2026", "--utc", "strictmail.example.com", fixture("tls-bounce.log")])
     XCTAssertEqual(r.status, 0)
     for line in [
@@ -332,7 +309,7 @@ final class TraceCLITests: XCTestCase {
     let e = obj(o["earlier_problem"])
     XCTAssertEqual(e["category"] as? String, "T08")
     XCTAssertEqual(e["detail"] as? String, "SSL verify error: depth=0 error=certificate has expired cert=/CN=mx.housing.example.org")
-    let r = try MailtlsRunner.run(["trace", "--utc", "office@housing.example.org", fixture("exim.log")])
+    let r = try runTrace(["trace", "--utc", "office@housing.example.org", fixture("exim.log")])
     XCTAssertTrue(r.stdout.contains("                         ... the same 3 more times, the last at 2025-03-12 10:09:03\n"), r.stdout)
   }
 
@@ -376,34 +353,23 @@ final class TraceCLITests: XCTestCase {
 
   func testGzipAndStdinGiveTheSameStory() throws {
     let plain = try trace("user2@example.com", [fixture("content-filter.log")]).1
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("trace-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let gz = dir.appendingPathComponent("mail.log.1.gz")
-    try gzip(fixture("content-filter.log"), to: gz.path)
-    let zipped = try trace("user2@example.com", [gz.path]).1
+    let scratch = Scratch()
+    let gz = try scratch.gzip(
+      "mail.log.1.gz", try String(contentsOfFile: fixture("content-filter.log"), encoding: .utf8))
+    let zipped = try trace("user2@example.com", [gz]).1
     XCTAssertEqual(messages(zipped).count, 1)
     XCTAssertEqual(
       try JSONSerialization.data(withJSONObject: messages(zipped), options: .sortedKeys),
       try JSONSerialization.data(withJSONObject: messages(plain), options: .sortedKeys))
-    let data = try Data(contentsOf: URL(fileURLWithPath: fixture("content-filter.log")))
-    let r = try MailtlsRunner.run(
-      ["trace", "--format", "json", "--year", "2026", "--utc", "user2@example.com"], stdin: data)
+    let r = try runTrace(
+      ["trace", "--format", "json", "--year", "2026", "--utc", "user2@example.com"],
+      stdin: try String(contentsOfFile: fixture("content-filter.log"), encoding: .utf8))
     XCTAssertEqual(r.status, 0)
     let piped = try r.json()
     XCTAssertEqual(
       try JSONSerialization.data(withJSONObject: messages(piped), options: .sortedKeys),
       try JSONSerialization.data(withJSONObject: messages(plain), options: .sortedKeys))
     XCTAssertEqual((piped["inputs"] as? [[String: Any]])?.first?["name"] as? String, "<stdin>")
-  }
-
-  private func gzip(_ path: String, to out: String) throws {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/bin/sh")
-    p.arguments = ["-c", "gzip -c \"$0\" > \"$1\"", path, out]
-    try p.run()
-    p.waitUntilExit()
-    guard p.terminationStatus == 0 else { throw XCTSkip("gzip is not available") }
   }
 
   func testPrefilterGivesTheSameAnswerAsAFullParse() throws {
@@ -431,7 +397,7 @@ final class TraceCLITests: XCTestCase {
   // MARK: Edges
 
   func testNoMatchSaysSoAndExitsOne() throws {
-    let r = try MailtlsRunner.run(
+    let r = try runTrace(
       ["trace", "--year", "2026", "--utc", "nobody@example.org", fixture("delivered-tls.log")])
     XCTAssertEqual(r.status, 1)
     XCTAssertEqual(
@@ -450,8 +416,8 @@ final class TraceCLITests: XCTestCase {
       lines.append("Mar 10 11:0\(i):00 mail postfix/qmgr[1020]: \(q): from=<alerts@ourcouncil.example.org>, size=1200, nrcpt=1 (queue active)")
       lines.append("Mar 10 11:0\(i):01 mail postfix/smtp[50\(i)0]: \(q): to=<team\(i)@partner.example.net>, relay=mx.partner.example.net[198.51.100.40]:25, delay=0.5, delays=0.1/0/0.2/0.2, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 9F\(i)E2D)")
     }
-    let data = Data((lines.joined(separator: "\n") + "\n").utf8)
-    let r = try MailtlsRunner.run(["trace", "--year", "2026", "--utc", "partner.example.net", "-"], stdin: data)
+    let text = lines.joined(separator: "\n") + "\n"
+    let r = try runTrace(["trace", "--year", "2026", "--utc", "partner.example.net", "-"], stdin: text)
     XCTAssertEqual(r.status, 0)
     let out = r.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     XCTAssertEqual(out[0], "7 messages match domain partner.example.net:")
@@ -460,32 +426,32 @@ final class TraceCLITests: XCTestCase {
       "  2026-03-10 11:01:00  600010A1B  alerts@ourcouncil.example.org -> team1@partner.example.net  delivered")
     XCTAssertEqual(out.count, 1 + 7 + 1 + 2 + 1)
     XCTAssertTrue(out[9].hasPrefix("Narrow the query"), out[9])
-    let all = try MailtlsRunner.run(["trace", "--all", "--year", "2026", "--utc", "partner.example.net", "-"], stdin: data)
+    let all = try runTrace(["trace", "--all", "--year", "2026", "--utc", "partner.example.net", "-"], stdin: text)
     XCTAssertTrue(all.stdout.contains("Message 7 of 7: 600070A1B"), all.stdout)
   }
 
   func testHostileTextIsEscapedAndColourIsOptIn() throws {
     let line = "Mar 10 12:00:01 mail postfix/smtp[777]: 7A1B2C3D4E: to=<eve@evil.example.com>, relay=mx.evil.example.com[192.0.2.66]:25, delay=1, delays=0.1/0/0.5/0.4, dsn=5.7.1, status=bounced (host mx.evil.example.com[192.0.2.66] said: 550 5.7.1 \u{1B}[2Jgo away (in reply to RCPT TO command))\n"
-    let r = try MailtlsRunner.run(["trace", "--year", "2026", "--utc", "eve@evil.example.com", "-"], stdin: Data(line.utf8))
+    let r = try runTrace(["trace", "--year", "2026", "--utc", "eve@evil.example.com", "-"], stdin: line)
     XCTAssertEqual(r.status, 0)
     XCTAssertFalse(r.stdout.contains("\u{1B}"), "no raw escape from the log")
     XCTAssertTrue(r.stdout.contains("550 5.7.1 \\x1B[2Jgo away"), r.stdout)
-    let coloured = try MailtlsRunner.run(
-      ["trace", "--color", "always", "--year", "2026", "--utc", "eve@evil.example.com", "-"], stdin: Data(line.utf8))
+    let coloured = try runTrace(
+      ["trace", "--color", "always", "--year", "2026", "--utc", "eve@evil.example.com", "-"], stdin: line)
     XCTAssertTrue(coloured.stdout.contains("\u{1B}[31mNOT DELIVERED\u{1B}[0m"), coloured.stdout)
-    let never = try MailtlsRunner.run(
-      ["trace", "--color", "auto", "--year", "2026", "--utc", "eve@evil.example.com", "-"], stdin: Data(line.utf8),
+    let never = try runTrace(
+      ["trace", "--color", "auto", "--year", "2026", "--utc", "eve@evil.example.com", "-"], stdin: line,
       env: ["NO_COLOR": "1"])
     XCTAssertFalse(never.stdout.contains("\u{1B}"))
   }
 
   func testUsageErrors() throws {
-    let none = try MailtlsRunner.run(["trace"])
+    let none = try runTrace(["trace"])
     XCTAssertEqual(none.status, 64)
     XCTAssertTrue(none.stderr.contains("trace needs a QUERY"), none.stderr)
-    let bad = try MailtlsRunner.run(["trace", "--format", "xml", "a@b.example", fixture("delivered-tls.log")])
+    let bad = try runTrace(["trace", "--format", "xml", "a@b.example", fixture("delivered-tls.log")])
     XCTAssertEqual(bad.status, 64)
-    let missing = try MailtlsRunner.run(["trace", "-q", "a@b.example", "/nonexistent/mail.log"])
+    let missing = try runTrace(["trace", "-q", "a@b.example", "/nonexistent/mail.log"])
     XCTAssertEqual(missing.status, 66)
   }
 }
