@@ -60,7 +60,9 @@ public enum Explain {
   /// Classifies a pasted text.
   public static func explain(_ raw: String) -> ExplainResult {
     let lines = raw.replacingOccurrences(of: "\r\n", with: "\n")
-      .replacingOccurrences(of: "\r", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
+      .replacingOccurrences(of: "\r", with: "\n").split(
+        separator: "\n", omittingEmptySubsequences: false
+      )
       .map(String.init)
     let fields = dsnFields(lines)
     var candidates: [Candidate] = []
@@ -68,35 +70,51 @@ public enum Explain {
     var status = fields["status"]
     var recipient = fields["final-recipient"].map(stripType)
     let remoteMTA = fields["remote-mta"].map(stripType)
-    if let d = fields["diagnostic-code"] { candidates.append(Candidate(text: stripType(d), source: "Diagnostic-Code", rank: 0)) }
+    if let d = fields["diagnostic-code"] {
+      candidates.append(Candidate(text: stripType(d), source: "Diagnostic-Code", rank: 0))
+    }
     for (n, line) in lines.enumerated() {
       let t = line.trimmingCharacters(in: .whitespaces)
       if t.isEmpty { continue }
-      if let r = quotedReturn(t) { candidates.append(Candidate(text: r, source: "Exchange NDR (remote server returned)", rank: 1)) }
-      if let led = after(t, "LED=") { candidates.append(Candidate(text: trimLED(led), source: "Exchange LastError (LED=)", rank: 2)) }
+      if let r = quotedReturn(t) {
+        candidates.append(
+          Candidate(text: r, source: "Exchange NDR (remote server returned)", rank: 1))
+      }
+      if let led = after(t, "LED=") {
+        candidates.append(
+          Candidate(text: trimLED(led), source: "Exchange LastError (LED=)", rank: 2))
+      }
       if let log = postfixLogReason(t) {
         candidates.append(Candidate(text: log.reason, source: "Postfix log line", rank: 1))
         status = status ?? log.dsn
         recipient = recipient ?? log.recipient
       }
       if isDetailLine(t) { detail = detail.map { $0 + " | " + t } ?? t }
-      if isEximFailure(t) { candidates.append(Candidate(text: t, source: "Exim log line", rank: 1)) }
-      if t.hasPrefix("(") && t.hasSuffix(")") && t.count > 2 {
-        candidates.append(Candidate(text: String(t.dropFirst().dropLast()), source: "mailq entry", rank: 3))
+      if isEximFailure(t) {
+        candidates.append(Candidate(text: t, source: "Exim log line", rank: 1))
       }
-      if let body = bounceBody(lines, n) { candidates.append(Candidate(text: body, source: "bounce message text", rank: 3)) }
+      if t.hasPrefix("(") && t.hasSuffix(")") && t.count > 2 {
+        candidates.append(
+          Candidate(text: String(t.dropFirst().dropLast()), source: "mailq entry", rank: 3))
+      }
+      if let body = bounceBody(lines, n) {
+        candidates.append(Candidate(text: body, source: "bounce message text", rank: 3))
+      }
     }
-    let whole = lines.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
+    let whole = lines.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(
+      separator: " ")
     candidates.append(Candidate(text: whole, source: "whole text", rank: 9))
 
     let guess = guessMTA(raw)
     var best: (Classification, Candidate, MTA)?
     for c in candidates {
-      var result = FailureClassifier.classify(reason: c.text, detail: detail, dsn: status, mta: guess)
+      var result = FailureClassifier.classify(
+        reason: c.text, detail: detail, dsn: status, mta: guess)
       var mta = guess
       if result.ruleID == "unmatched" {
         for other in [MTA.postfix, .exim, .exchange] where other != guess {
-          let r = FailureClassifier.classify(reason: c.text, detail: detail, dsn: status, mta: other)
+          let r = FailureClassifier.classify(
+            reason: c.text, detail: detail, dsn: status, mta: other)
           if r.ruleID != "unmatched" {
             result = r
             mta = other
@@ -114,7 +132,9 @@ public enum Explain {
     return out
   }
 
-  private static func better(_ a: Classification, _ ca: Candidate, than b: Classification, _ cb: Candidate) -> Bool {
+  private static func better(
+    _ a: Classification, _ ca: Candidate, than b: Classification, _ cb: Candidate
+  ) -> Bool {
     let am = a.ruleID != "unmatched"
     let bm = b.ruleID != "unmatched"
     if am != bm { return am }
@@ -128,7 +148,9 @@ public enum Explain {
   /// RFC 3464 fields (`Name: value`, continuation lines folded in), keys lower-cased;
   /// the first occurrence wins.
   static func dsnFields(_ lines: [String]) -> [String: String] {
-    let wanted: Set<String> = ["diagnostic-code", "status", "final-recipient", "remote-mta", "action"]
+    let wanted: Set<String> = [
+      "diagnostic-code", "status", "final-recipient", "remote-mta", "action",
+    ]
     var out: [String: String] = [:]
     var current: String?
     for line in lines {
@@ -173,7 +195,9 @@ public enum Explain {
   /// An `LED=` payload up to its closing `]};` or `>;`.
   static func trimLED(_ s: String) -> String {
     for end in ["]};", "};", ">;"] {
-      if let r = s.range(of: end) { return String(s[..<r.lowerBound]) + (end.hasPrefix("]") ? "]" : "") }
+      if let r = s.range(of: end) {
+        return String(s[..<r.lowerBound]) + (end.hasPrefix("]") ? "]" : "")
+      }
     }
     return s
   }
@@ -221,10 +245,14 @@ public enum Explain {
   }
 
   static func guessMTA(_ t: String) -> MTA {
-    let exchange = ["LED=", "Remote server returned", "Remote Server returned", "[Message=", "4.4.317",
-      "outlook.com", "LastAttemptedServerName", "Microsoft Exchange", "Server at "]
+    let exchange = [
+      "LED=", "Remote server returned", "Remote Server returned", "[Message=", "4.4.317",
+      "outlook.com", "LastAttemptedServerName", "Microsoft Exchange", "Server at ",
+    ]
     if exchange.contains(where: { t.contains($0) }) { return .exchange }
-    if t.contains(" ** ") || t.contains(" == ") || t.contains("SMTP error from remote") || t.contains(" H=") {
+    if t.contains(" ** ") || t.contains(" == ") || t.contains("SMTP error from remote")
+      || t.contains(" H=")
+    {
       return .exim
     }
     return .postfix
@@ -247,10 +275,14 @@ public enum Explain {
         if best == nil || score > best!.1 { best = (example, score) }
       }
       if let (example, score) = best {
-        scored.append(ExplainNeighbour(ruleID: rule.id, category: rule.category, example: example, similarity: score))
+        scored.append(
+          ExplainNeighbour(
+            ruleID: rule.id, category: rule.category, example: example, similarity: score))
       }
     }
-    scored.sort { $0.similarity != $1.similarity ? $0.similarity > $1.similarity : $0.ruleID < $1.ruleID }
+    scored.sort {
+      $0.similarity != $1.similarity ? $0.similarity > $1.similarity : $0.ruleID < $1.ruleID
+    }
     return Array(scored.prefix(limit))
   }
 

@@ -408,7 +408,8 @@ public final class TraceCollector: EventSink {
       b.legs.append(TraceLeg(id: id, role: role, mta: nil, logHost: ""))
     }
     // Earlier events of this id.
-    let earlier = (lookbackOld.removeValue(forKey: id) ?? []) + (lookback.removeValue(forKey: id) ?? [])
+    let earlier =
+      (lookbackOld.removeValue(forKey: id) ?? []) + (lookback.removeValue(forKey: id) ?? [])
     onLink?(id)
     for e in earlier { add(e, to: s, id: id) }
     // An NDR joined on its own: the message it reports on joins too.
@@ -509,7 +510,9 @@ public final class TraceCollector: EventSink {
       if since != nil || until != nil {
         let times = (story.steps.compactMap(\.time) + [story.received?.time].compactMap { $0 })
         if !times.isEmpty
-          && !times.contains(where: { t in (since.map { t >= $0 } ?? true) && (until.map { t < $0 } ?? true) })
+          && !times.contains(where: { t in
+            (since.map { t >= $0 } ?? true) && (until.map { t < $0 } ?? true)
+          })
         {
           continue
         }
@@ -617,7 +620,8 @@ public final class TraceCollector: EventSink {
       let (da, db) = (depth[a.id] ?? 0, depth[b.id] ?? 0)
       return da != db ? da < db : a.id < b.id
     }
-    let legIndex = Dictionary(legs.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
+    let legIndex = Dictionary(
+      legs.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
     // Stable time order; lines without a time keep their place after the previous one.
     steps = stableTimeSort(steps, legIndex: legIndex)
     if let i = legs.firstIndex(where: { $0.role != .ndr }), i > 0 {
@@ -719,6 +723,7 @@ public final class TraceCollector: EventSink {
   static func explain(_ s: TraceStep, mta: MTA) -> TraceExplanation? {
     guard let reason = s.reason, !reason.isEmpty else { return nil }
     let c = FailureClassifier.classify(reason: reason, detail: s.detail, dsn: s.dsn, mta: mta)
-    return TraceExplanation(classification: c, category: c.category, reason: reason, detail: s.detail)
+    return TraceExplanation(
+      classification: c, category: c.category, reason: reason, detail: s.detail)
   }
 }

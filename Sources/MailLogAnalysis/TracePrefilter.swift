@@ -196,7 +196,9 @@ public final class TracePrefilter {
   private var main: LogParser?
   private var context: ParseContext?
 
-  public init(collector: TraceCollector, filtering: Bool = true, limits: TraceLimits = TraceLimits()) {
+  public init(
+    collector: TraceCollector, filtering: Bool = true, limits: TraceLimits = TraceLimits()
+  ) {
     self.collector = collector
     self.needle = TraceNeedle(collector.query)
     self.filtering = filtering
@@ -255,7 +257,9 @@ public final class TracePrefilter {
     linesRead += 1
     if !filtering {
       parse(b)
-      if let q = PostfixLine(b)?.qid, isRemoved(b, q) { close(b.string(q.lowerBound, q.upperBound)) }
+      if let q = PostfixLine(b)?.qid, isRemoved(b, q) {
+        close(b.string(q.lowerBound, q.upperBound))
+      }
       return
     }
     defer { drain() }
@@ -314,7 +318,8 @@ public final class TracePrefilter {
         storeQueueLine(b, qKey) { if let m { $0.header = m } }
         if let m { byHeader.put(m, qKey) }
       } else if b.has("from=<", at: p) {
-        let expired = b.index(of: "status=expired", from: p) != nil
+        let expired =
+          b.index(of: "status=expired", from: p) != nil
           || b.index(of: "status=force-expired", from: p) != nil
         if !expired {
           storeQueueLine(b, qKey, only: { !$0.hasFrom }) { $0.hasFrom = true }
@@ -327,7 +332,9 @@ public final class TracePrefilter {
         _ = queues.withExisting(qKey) { s in
           s.removed = true
           deliveredBy = s.deliveredBy
-          if s.header != 0, self.byHeader.peek(s.header, { $0 }) == qKey { self.byHeader.remove(s.header) }
+          if s.header != 0, self.byHeader.peek(s.header, { $0 }) == qKey {
+            self.byHeader.remove(s.header)
+          }
         }
         if deliveredBy != 0 { store(b, proc: deliveredBy, queue: nil) }
       }
@@ -494,10 +501,16 @@ public final class TracePrefilter {
           var start = session
           while ring.prevProc(start) != 0 { start = ring.prevProc(start) }
           for s in sessionChain(from: session, start: start) {
-            ring.withLine(s) { linesParsed += 1; fresh?.parse($0) }
+            ring.withLine(s) {
+              linesParsed += 1
+              fresh?.parse($0)
+            }
           }
         }
-        ring.withLine(pos) { linesParsed += 1; fresh?.parse($0) }
+        ring.withLine(pos) {
+          linesParsed += 1
+          fresh?.parse($0)
+        }
       }
       for proc in processes { flush(proc) }
     }
@@ -545,7 +558,8 @@ public final class TracePrefilter {
   /// Whether the line is a TLS summary (`<Adj> TLS connection established|reused ...`).
   private func isTLSSummary(_ b: Bytes, _ l: PostfixLine) -> Bool {
     let end = min(b.count, l.message + 40)
-    guard end > l.message, let at = UnsafeBufferPointer(rebasing: b[l.message..<end]).index(of: "TLS connection ")
+    guard end > l.message,
+      let at = UnsafeBufferPointer(rebasing: b[l.message..<end]).index(of: "TLS connection ")
     else { return false }
     return at <= 11
   }

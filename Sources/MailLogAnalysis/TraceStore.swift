@@ -86,7 +86,8 @@ struct LineRing {
       return
     }
     for i in 0..<size {
-      buf[Int((pos + UInt64(i)) % UInt64(capacity))] = UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))
+      buf[Int((pos + UInt64(i)) % UInt64(capacity))] = UInt8(
+        truncatingIfNeeded: v >> (8 * UInt64(i)))
     }
   }
 

@@ -79,17 +79,23 @@ public enum TraceRender {
       for s in r.stories { out.append("  " + brief(s, r.clock, st)) }
       out.append("")
       out.append("Narrow the query to see the full story: a whole address, or one of the ids above")
-      out.append("(mailtls trace ID FILE...), or a shorter --since/--until window. --all shows every story.")
+      out.append(
+        "(mailtls trace ID FILE...), or a shorter --since/--until window. --all shows every story.")
       return out.joined(separator: "\n") + "\n"
     }
-    out.append(st.bold("\(n) message\(n == 1 ? "" : "s") match\(n == 1 ? "es" : "") \(what)\(windowText(r))."))
+    out.append(
+      st.bold(
+        "\(n) message\(n == 1 ? "" : "s") match\(n == 1 ? "es" : "") \(what)\(windowText(r))."))
     for (i, s) in r.stories.enumerated() {
       out.append("")
       out += story(s, index: i + 1, of: n, r.clock, st)
     }
     if r.stoppedEarly {
       out.append("")
-      out.append(st.dim("(Stopped reading once this message was complete; a queue id reused later is not shown: use --since to look further.)"))
+      out.append(
+        st.dim(
+          "(Stopped reading once this message was complete; a queue id reused later is not shown: use --since to look further.)"
+        ))
     }
     return out.joined(separator: "\n") + "\n"
   }
@@ -159,7 +165,8 @@ public enum TraceRender {
       let version = v == .unknown ? "TLS" : (v == .ssl3 ? "SSLv3" : "TLS \(v.rawValue)")
       let trustText: String
       switch trust {
-      case .verified: trustText = inbound ? ", client certificate verified" : ", certificate verified"
+      case .verified:
+        trustText = inbound ? ", client certificate verified" : ", certificate verified"
       case .trusted: trustText = inbound ? ", client certificate trusted" : ", certificate trusted"
       case .untrusted: trustText = inbound ? "" : ", certificate NOT trusted"
       case .anonymous: trustText = inbound ? "" : ", no certificate checked"
@@ -178,17 +185,27 @@ public enum TraceRender {
     let e = Escape.terminal
     var out: [String] = []
     let chain = s.legs.filter { $0.role != .ndr }.map { e($0.id) }.joined(separator: " -> ")
-    let where_ = [s.mta?.rawValue, s.logHost.isEmpty ? nil : "host \(e(s.logHost))"].compactMap { $0 }
-      .joined(separator: ", ")
-    out.append(st.bold("Message \(index) of \(n): \(chain)") + (where_.isEmpty ? "" : "  (\(where_))"))
-    out.append("  From:        \(e(s.sender.map { $0.isEmpty ? "<> (a bounce)" : $0 } ?? "not logged"))")
+    let where_ = [s.mta?.rawValue, s.logHost.isEmpty ? nil : "host \(e(s.logHost))"].compactMap {
+      $0
+    }
+    .joined(separator: ", ")
+    out.append(
+      st.bold("Message \(index) of \(n): \(chain)") + (where_.isEmpty ? "" : "  (\(where_))"))
+    out.append(
+      "  From:        \(e(s.sender.map { $0.isEmpty ? "<> (a bounce)" : $0 } ?? "not logged"))")
     let rcpts = s.outcomes.map { e($0.recipient) }
-    out.append("  To:          \(rcpts.isEmpty ? "no result logged" : rcpts.joined(separator: ", "))")
+    out.append(
+      "  To:          \(rcpts.isEmpty ? "no result logged" : rcpts.joined(separator: ", "))")
     if let h = s.messageIDHeader { out.append("  Message-ID:  <\(e(h))>") }
     if let rcv = s.received {
-      out.append("  Received:    " + joined("\(time(rcv.time, clock)) from \(e(rcv.peer ?? "?"))", tlsText(rcv.tls, inbound: true)))
+      out.append(
+        "  Received:    "
+          + joined(
+            "\(time(rcv.time, clock)) from \(e(rcv.peer ?? "?"))", tlsText(rcv.tls, inbound: true)))
     } else {
-      out.append("  Received:    no arrival from an outside client in these logs (submitted locally, or earlier)")
+      out.append(
+        "  Received:    no arrival from an outside client in these logs (submitted locally, or earlier)"
+      )
     }
     out.append("")
     out.append(st.bold("  Outcome"))
@@ -209,7 +226,8 @@ public enum TraceRender {
     var seen: Set<String> = []
     for o in s.outcomes {
       for (x, earlier) in [(o.explanation, false), (o.earlier, true)] {
-        guard let x, seen.insert("\(x.category.rawValue) \(o.status.rawValue) \(earlier)").inserted else { continue }
+        guard let x, seen.insert("\(x.category.rawValue) \(o.status.rawValue) \(earlier)").inserted
+        else { continue }
         out.append("")
         let heading = earlier ? "Why it was delayed" : (o.status == .delivered ? "Note" : "Why")
         let count = s.outcomes.filter {
@@ -225,7 +243,10 @@ public enum TraceRender {
     out.append("")
     out.append(st.bold("  Timeline"))
     if let rcv = s.received {
-      out.append("    \(time(rcv.time, clock))  " + joined("received from \(e(rcv.peer ?? "?"))", tlsText(rcv.tls, inbound: true)) + "  [\(e(rcv.id))]")
+      out.append(
+        "    \(time(rcv.time, clock))  "
+          + joined("received from \(e(rcv.peer ?? "?"))", tlsText(rcv.tls, inbound: true))
+          + "  [\(e(rcv.id))]")
     }
     out += timeline(s.steps, clock, st)
     // Technical detail of each explained failure.
@@ -234,7 +255,8 @@ public enum TraceRender {
       for x in [o.explanation, o.earlier].compactMap({ $0 }) {
         tech.append(
           "    \(e(o.recipient)): category \(x.category.rawValue)"
-            + (x.classification.map { ", rule \($0.ruleID), confidence \($0.confidence.rawValue)" } ?? "")
+            + (x.classification.map { ", rule \($0.ruleID), confidence \($0.confidence.rawValue)" }
+              ?? "")
             + ", RFC 8460: \(x.rfc8460 ?? "none")")
         if x.classification != nil {
           tech.append("      reason: \(e(x.reason))")
@@ -255,16 +277,21 @@ public enum TraceRender {
   {
     let e = Escape.terminal
     let at = time(o.step.time, clock)
-    let retries = o.deferrals > 0 ? " after \(o.deferrals) deferred attempt\(o.deferrals == 1 ? "" : "s")" : ""
+    let retries =
+      o.deferrals > 0 ? " after \(o.deferrals) deferred attempt\(o.deferrals == 1 ? "" : "s")" : ""
     switch o.status {
     case .delivered:
-      return "\(e(o.recipient)): \(st.green("DELIVERED")) at \(at) to \(e(o.step.peer ?? "?")) \(tlsText(o.step.tls))\(retries.isEmpty ? "" : ",")\(retries)"
+      return
+        "\(e(o.recipient)): \(st.green("DELIVERED")) at \(at) to \(e(o.step.peer ?? "?")) \(tlsText(o.step.tls))\(retries.isEmpty ? "" : ",")\(retries)"
     case .bounced:
-      return "\(e(o.recipient)): \(st.red("NOT DELIVERED")) (bounced at \(at) by \(e(o.step.peer ?? "?")))"
+      return
+        "\(e(o.recipient)): \(st.red("NOT DELIVERED")) (bounced at \(at) by \(e(o.step.peer ?? "?")))"
     case .expired:
-      return "\(e(o.recipient)): \(st.red("NOT DELIVERED")) (kept failing, the server gave up and returned it; last try \(at))"
+      return
+        "\(e(o.recipient)): \(st.red("NOT DELIVERED")) (kept failing, the server gave up and returned it; last try \(at))"
     case .deferred:
-      return "\(e(o.recipient)): \(st.yellow("STILL WAITING")) (deferred, will be retried; last try \(at)\(o.deferrals > 0 ? ", \(o.deferrals + 1) tries so far" : ""))"
+      return
+        "\(e(o.recipient)): \(st.yellow("STILL WAITING")) (deferred, will be retried; last try \(at)\(o.deferrals > 0 ? ", \(o.deferrals + 1) tries so far" : ""))"
     case .other:
       return "\(e(o.recipient)): status \(e(o.step.status?.rawValue ?? "?")) at \(at)"
     }
@@ -287,7 +314,9 @@ public enum TraceRender {
       }
       out += stepLines(s, clock, st)
       if j - i > 1 {
-        out.append("                         ... the same \(j - i - 1) more time\(j - i - 1 == 1 ? "" : "s"), the last at \(time(steps[j - 1].time, clock))")
+        out.append(
+          "                         ... the same \(j - i - 1) more time\(j - i - 1 == 1 ? "" : "s"), the last at \(time(steps[j - 1].time, clock))"
+        )
       }
       i = j
     }
@@ -304,7 +333,8 @@ public enum TraceRender {
     case .received:
       first = joined("received from \(e(s.peer ?? "?"))", tlsText(s.tls, inbound: true))
     case .attempt:
-      first = "try failed" + (s.peer.map { " at \(e($0))" } ?? "") + "; another server or a retry follows"
+      first =
+        "try failed" + (s.peer.map { " at \(e($0))" } ?? "") + "; another server or a retry follows"
       more.append(e(s.reason ?? ""))
       if let d = s.detail { more.append("detail: " + e(d)) }
     case .handoff:
@@ -317,8 +347,12 @@ public enum TraceRender {
       case .deferred?: word = st.yellow("deferred")
       default: word = e(s.status?.rawValue ?? "?")
       }
-      first = joined("\(e(s.recipient ?? "?")): \(word) via \(e(s.peer ?? "?"))", tlsText(s.tls, failed: s.status != .sent))
-      if s.status != .sent, let r = s.reason { more.append((s.dsn.map { "dsn \(e($0)): " } ?? "") + e(r)) }
+      first = joined(
+        "\(e(s.recipient ?? "?")): \(word) via \(e(s.peer ?? "?"))",
+        tlsText(s.tls, failed: s.status != .sent))
+      if s.status != .sent, let r = s.reason {
+        more.append((s.dsn.map { "dsn \(e($0)): " } ?? "") + e(r))
+      }
       if s.status != .sent, let d = s.detail { more.append("detail: " + e(d)) }
     case .ndrCreated:
       first = "non-delivery report \(e(s.nextID ?? "?")) created for the sender"
@@ -335,17 +369,27 @@ public enum TraceRender {
   public static func json(_ r: TraceReport) -> String {
     let clock = r.clock
     let root = JSONValue.object([
-      ("query", .object([("text", .string(r.query.text)), ("kind", .string(r.query.kind.rawValue))])),
-      ("window", .object([
-        ("since", r.since.map { .string(clock.iso8601($0)) } ?? .null),
-        ("until", r.until.map { .string(clock.iso8601($0)) } ?? .null),
-      ])),
+      (
+        "query",
+        .object([("text", .string(r.query.text)), ("kind", .string(r.query.kind.rawValue))])
+      ),
+      (
+        "window",
+        .object([
+          ("since", r.since.map { .string(clock.iso8601($0)) } ?? .null),
+          ("until", r.until.map { .string(clock.iso8601($0)) } ?? .null),
+        ])
+      ),
       ("matches", .int(r.stories.count)),
       ("messages", .array(r.stories.map { storyJSON($0, clock) })),
       ("stopped_early", .bool(r.stoppedEarly)),
       ("lines_read", .int(r.linesRead)),
       ("lines_parsed", .int(r.linesParsed)),
-      ("inputs", .array(r.inputs.map { .object([("name", .string($0.name)), ("format", .string($0.format))]) })),
+      (
+        "inputs",
+        .array(
+          r.inputs.map { .object([("name", .string($0.name)), ("format", .string($0.format))]) })
+      ),
     ])
     return root.serialized() + "\n"
   }
@@ -359,7 +403,10 @@ public enum TraceRender {
   static func tlsJSON(_ t: TraceTLS?) -> JSONValue {
     switch t {
     case .tls(let v, let trust)?:
-      return .object([("state", .string("tls")), ("version", .string(v.rawValue)), ("trust", .string(trust.rawValue))])
+      return .object([
+        ("state", .string("tls")), ("version", .string(v.rawValue)),
+        ("trust", .string(trust.rawValue)),
+      ])
     case .plaintext?: return .object([("state", .string("plaintext"))])
     case .unknown(let why)?: return .object([("state", .string("unknown")), ("why", .string(why))])
     case nil: return .null
@@ -380,31 +427,50 @@ public enum TraceRender {
       ("id", .string(s.id)),
       ("mta", opt(s.mta?.rawValue)),
       ("log_host", .string(s.logHost)),
-      ("ids", .array(s.legs.map { .object([("id", .string($0.id)), ("role", .string($0.role.rawValue))]) })),
+      (
+        "ids",
+        .array(
+          s.legs.map { .object([("id", .string($0.id)), ("role", .string($0.role.rawValue))]) })
+      ),
       ("message_id", opt(s.messageIDHeader)),
       ("sender", opt(s.sender)),
       ("first_seen", timeJSON(s.firstTime, clock)),
       ("last_seen", timeJSON(s.lastTime, clock)),
-      ("received", s.received.map { r in
-        .object([("time", timeJSON(r.time, clock)), ("id", .string(r.id)), ("client", opt(r.peer)), ("tls", tlsJSON(r.tls))])
-      } ?? .null),
-      ("outcomes", .array(s.outcomes.map { o in
-        .object([
-          ("recipient", .string(o.recipient)), ("status", .string(o.status.rawValue)),
-          ("time", timeJSON(o.step.time, clock)), ("id", .string(o.step.id)), ("relay", opt(o.step.peer)),
-          ("tls", tlsJSON(o.step.tls)), ("dsn", opt(o.step.dsn)), ("reason", opt(o.step.reason)),
-          ("deferrals", .int(o.deferrals)),
-          ("explanation", o.explanation.map(explanationJSON) ?? .null),
-          ("earlier_problem", o.earlier.map(explanationJSON) ?? .null),
-        ])
-      })),
-      ("ndr", s.ndr.map { n in
-        .object([
-          ("id", .string(n.id)), ("time", timeJSON(n.time, clock)),
-          ("delivered", n.delivered.map { .bool($0) } ?? .null),
-          ("deliveries", .array(n.deliveries.map { stepJSON($0, clock) })),
-        ])
-      } ?? .null),
+      (
+        "received",
+        s.received.map { r in
+          .object([
+            ("time", timeJSON(r.time, clock)), ("id", .string(r.id)), ("client", opt(r.peer)),
+            ("tls", tlsJSON(r.tls)),
+          ])
+        } ?? .null
+      ),
+      (
+        "outcomes",
+        .array(
+          s.outcomes.map { o in
+            .object([
+              ("recipient", .string(o.recipient)), ("status", .string(o.status.rawValue)),
+              ("time", timeJSON(o.step.time, clock)), ("id", .string(o.step.id)),
+              ("relay", opt(o.step.peer)),
+              ("tls", tlsJSON(o.step.tls)), ("dsn", opt(o.step.dsn)),
+              ("reason", opt(o.step.reason)),
+              ("deferrals", .int(o.deferrals)),
+              ("explanation", o.explanation.map(explanationJSON) ?? .null),
+              ("earlier_problem", o.earlier.map(explanationJSON) ?? .null),
+            ])
+          })
+      ),
+      (
+        "ndr",
+        s.ndr.map { n in
+          .object([
+            ("id", .string(n.id)), ("time", timeJSON(n.time, clock)),
+            ("delivered", n.delivered.map { .bool($0) } ?? .null),
+            ("deliveries", .array(n.deliveries.map { stepJSON($0, clock) })),
+          ])
+        } ?? .null
+      ),
       ("steps", .array(s.steps.map { stepJSON($0, clock) })),
     ])
   }
@@ -453,16 +519,21 @@ public enum ExplainRender {
       }
       out.append("")
       out.append(st.bold("Technical detail"))
-      out.append("  category \(c.category.rawValue), RFC 8460 type: \(c.rfc8460 ?? "none"), rule \(c.ruleID), confidence \(c.confidence.rawValue)")
+      out.append(
+        "  category \(c.category.rawValue), RFC 8460 type: \(c.rfc8460 ?? "none"), rule \(c.ruleID), confidence \(c.confidence.rawValue)"
+      )
     } else {
       out.append(st.bold("No known failure text matches this."))
       out.append("It is treated as not a TLS problem, with low confidence. Check the text is the")
-      out.append("server's reply (the Diagnostic-Code or \"Remote server returned\" line) and try again.")
+      out.append(
+        "server's reply (the Diagnostic-Code or \"Remote server returned\" line) and try again.")
       if !x.nearest.isEmpty {
         out.append("")
         out.append("Nearest known texts:")
         for n in x.nearest {
-          out.append("  \(n.category.rawValue) \(n.category.info.title) (rule \(n.ruleID), \(Int((n.similarity * 100).rounded()))% alike)")
+          out.append(
+            "  \(n.category.rawValue) \(n.category.info.title) (rule \(n.ruleID), \(Int((n.similarity * 100).rounded()))% alike)"
+          )
           out.append("      \(e(n.example))")
         }
       }
@@ -478,7 +549,8 @@ public enum ExplainRender {
     let f = c.facts
     let facts: [(String, String?)] = [
       ("enhanced code", f.enhancedCode), ("reply code", f.replyCode), ("remote host", f.remoteHost),
-      ("remote address", f.remoteAddr), ("OpenSSL", f.opensslCode.map { "\($0) \(f.opensslReason ?? "")" }),
+      ("remote address", f.remoteAddr),
+      ("OpenSSL", f.opensslCode.map { "\($0) \(f.opensslReason ?? "")" }),
       ("verification", f.verifyError), ("Exchange message", f.exchangeMessage),
     ]
     for (k, v) in facts { if let v { out.append("  \(k): \(e(v))") } }
@@ -501,18 +573,27 @@ public enum ExplainRender {
       ("status", opt(x.status)),
       ("recipient", opt(x.recipient)),
       ("remote_mta", opt(x.remoteMTA)),
-      ("facts", .object([
-        ("enhanced_code", opt(c.facts.enhancedCode)), ("reply_code", opt(c.facts.replyCode)),
-        ("remote_host", opt(c.facts.remoteHost)), ("remote_addr", opt(c.facts.remoteAddr)),
-        ("openssl_code", opt(c.facts.opensslCode)), ("openssl_reason", opt(c.facts.opensslReason)),
-        ("verify_error", opt(c.facts.verifyError)), ("exchange_message", opt(c.facts.exchangeMessage)),
-      ])),
-      ("nearest", .array(x.nearest.map { n in
+      (
+        "facts",
         .object([
-          ("rule", .string(n.ruleID)), ("category", .string(n.category.rawValue)),
-          ("example", .string(n.example)), ("similarity", .number(n.similarity, decimals: 2)),
+          ("enhanced_code", opt(c.facts.enhancedCode)), ("reply_code", opt(c.facts.replyCode)),
+          ("remote_host", opt(c.facts.remoteHost)), ("remote_addr", opt(c.facts.remoteAddr)),
+          ("openssl_code", opt(c.facts.opensslCode)),
+          ("openssl_reason", opt(c.facts.opensslReason)),
+          ("verify_error", opt(c.facts.verifyError)),
+          ("exchange_message", opt(c.facts.exchangeMessage)),
         ])
-      })),
+      ),
+      (
+        "nearest",
+        .array(
+          x.nearest.map { n in
+            .object([
+              ("rule", .string(n.ruleID)), ("category", .string(n.category.rawValue)),
+              ("example", .string(n.example)), ("similarity", .number(n.similarity, decimals: 2)),
+            ])
+          })
+      ),
     ]
     return JSONValue.object(members).serialized() + "\n"
   }

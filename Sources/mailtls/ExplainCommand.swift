@@ -28,7 +28,8 @@ enum ExplainCommand {
   static var command: Command {
     Command(
       name: "explain",
-      summary: "explain a pasted NDR, bounce text, mailq entry or log line: category, who acts, next step",
+      summary:
+        "explain a pasted NDR, bounce text, mailq entry or log line: category, who acts, next step",
       usage: "mailtls explain [--format text|json] [TEXT... | -]", specs: specs, run: run)
   }
 
@@ -48,7 +49,8 @@ enum ExplainCommand {
       throw UsageError(message: "the text to explain is empty")
     }
     let result = Explain.explain(text)
-    let out = format == "json"
+    let out =
+      format == "json"
       ? ExplainRender.json(result)
       : ExplainRender.text(result, color: try TraceCommand.useColor(a))
     try Shared.write(out, a)

@@ -19,22 +19,29 @@ enum TraceCommand {
   static var specs: [OptionSpec] {
     [
       OptionSpec(name: "format", short: "f", value: "FMT", help: "text (default) or json"),
-      OptionSpec(name: "all", short: nil, value: nil,
-        help: "print the full story of every match (default: more than \(TraceRender.pageLimit) are listed briefly)"),
+      OptionSpec(
+        name: "all", short: nil, value: nil,
+        help:
+          "print the full story of every match (default: more than \(TraceRender.pageLimit) are listed briefly)"
+      ),
       colorSpec,
-      OptionSpec(name: "no-prefilter", short: nil, value: nil,
+      OptionSpec(
+        name: "no-prefilter", short: nil, value: nil,
         help: "parse every line (slower; for checking the prefilter)", hidden: true),
     ] + Shared.inputSpecs + Shared.outputSpecs
   }
 
-  static let colorSpec = OptionSpec(name: "color", short: nil, value: "WHEN",
+  static let colorSpec = OptionSpec(
+    name: "color", short: nil, value: "WHEN",
     help: "auto (default: on a terminal, unless NO_COLOR is set), always or never")
 
   static var command: Command {
     Command(
       name: "trace",
-      summary: "follow one message, address, domain or id through the logs, with the reason and next step",
-      usage: "mailtls trace QUERY [--since WHEN] [--until WHEN] [--format text|json] [options] [FILE...]\n"
+      summary:
+        "follow one message, address, domain or id through the logs, with the reason and next step",
+      usage:
+        "mailtls trace QUERY [--since WHEN] [--until WHEN] [--format text|json] [options] [FILE...]\n"
         + "  QUERY: recipient or sender address, domain, queue id / Exim or Exchange message id, or Message-ID",
       specs: specs, run: run)
   }
@@ -42,10 +49,13 @@ enum TraceCommand {
   static func run(_ a: ParsedArgs) throws -> ExitStatus {
     let format = try a.choice("format", ["text", "json"]) ?? "text"
     guard let raw = a.positionals.first else {
-      throw UsageError(message: "trace needs a QUERY: an address, a domain, a queue or message id, or a Message-ID")
+      throw UsageError(
+        message: "trace needs a QUERY: an address, a domain, a queue or message id, or a Message-ID"
+      )
     }
     guard let query = TraceQuery(raw) else {
-      throw UsageError(message: "'\(Escape.terminal(raw))' is not a query (it is empty or contains spaces)")
+      throw UsageError(
+        message: "'\(Escape.terminal(raw))' is not a query (it is empty or contains spaces)")
     }
     var rest = a
     rest.positionals.removeFirst()
@@ -68,7 +78,8 @@ enum TraceCommand {
       query: query, stories: collector.stories(since: since, until: until), since: since,
       until: until, inputs: result.inputs, linesRead: prefilter.linesRead,
       linesParsed: prefilter.linesParsed, stoppedEarly: stopped, clock: run.clock)
-    let text = format == "json"
+    let text =
+      format == "json"
       ? TraceRender.json(report)
       : TraceRender.text(report, color: try useColor(a), all: a.flag("all"))
     try Shared.write(text, a)

@@ -31,7 +31,8 @@ final class TraceTests: XCTestCase {
     let a = TraceQuery("bob@example.org")!
     XCTAssertTrue(a.matches(address: "BOB@example.org"))
     XCTAssertTrue(a.matches(header: "bob@example.org"))
-    XCTAssertFalse(TraceQuery("4AA091855DA0")!.matches(id: "4aa091855da0"), "ids are case-sensitive")
+    XCTAssertFalse(
+      TraceQuery("4AA091855DA0")!.matches(id: "4aa091855da0"), "ids are case-sensitive")
   }
 
   private func found(_ q: String, _ line: String) -> Bool {
@@ -46,7 +47,9 @@ final class TraceTests: XCTestCase {
     XCTAssertTrue(found("bob@example.org", "client=x[192.0.2.1], sasl_username=bob@example.org"))
     XCTAssertTrue(found("example.org", "from=<a@mail.example.org>,"))
     XCTAssertTrue(found("example.org", "from=<a@example.org.>,"))
-    XCTAssertFalse(found("example.org", "relay=mx.example.org[192.0.2.1]:25"), "domains are matched in addresses")
+    XCTAssertFalse(
+      found("example.org", "relay=mx.example.org[192.0.2.1]:25"), "domains are matched in addresses"
+    )
     XCTAssertFalse(found("example.org", "from=<a@badexample.org>"))
     XCTAssertTrue(found("4AA091855DA0", "postfix/qmgr[1]: 4AA091855DA0: removed"))
     XCTAssertTrue(found("4AA091855DA0", "status=sent (250 2.0.0 Ok: queued as 4AA091855DA0)"))
@@ -57,15 +60,28 @@ final class TraceTests: XCTestCase {
     func qid(_ line: String) -> String? {
       withBytes(line) { b in PostfixLine(b)?.qid.map { b.string($0.lowerBound, $0.upperBound) } }
     }
-    XCTAssertEqual(qid("Jun  3 10:40:57 mail postfix/qmgr[1005]: 4AA091855DA0: removed"), "4AA091855DA0")
+    XCTAssertEqual(
+      qid("Jun  3 10:40:57 mail postfix/qmgr[1005]: 4AA091855DA0: removed"), "4AA091855DA0")
     XCTAssertEqual(
       qid("Sep  4 14:06:43 mail15 postfix/cleanup[1395638]: 4WzPS31N13z8slH: message-id=<a@b>"),
       "4WzPS31N13z8slH")
     XCTAssertNil(qid("Jun  3 10:40:57 mail postfix/smtpd[1]: NOQUEUE: reject: RCPT from x"))
     XCTAssertNil(qid("Jun  3 10:40:57 mail postfix/smtp[1]: warning: TLS library problem: x"))
-    XCTAssertEqual(qid("Jun  3 10:40:57 mail postfix/bounce[1]: warning: 4AA091855DA0: sender notification failed"), "4AA091855DA0")
-    let l = withBytes("2025-04-09T08:25:46.545425+00:00 mail19 postfix/relay/smtp[706]: 5FCA28903A: to=<a@b>") {
-      b in PostfixLine(b).map { (b.string($0.host.lowerBound, $0.host.upperBound), b.string($0.daemon.lowerBound, $0.daemon.upperBound), b.string($0.instance.lowerBound, $0.instance.upperBound)) }
+    XCTAssertEqual(
+      qid(
+        "Jun  3 10:40:57 mail postfix/bounce[1]: warning: 4AA091855DA0: sender notification failed"),
+      "4AA091855DA0")
+    let l = withBytes(
+      "2025-04-09T08:25:46.545425+00:00 mail19 postfix/relay/smtp[706]: 5FCA28903A: to=<a@b>"
+    ) {
+      b in
+      PostfixLine(b).map {
+        (
+          b.string($0.host.lowerBound, $0.host.upperBound),
+          b.string($0.daemon.lowerBound, $0.daemon.upperBound),
+          b.string($0.instance.lowerBound, $0.instance.upperBound)
+        )
+      }
     }
     XCTAssertEqual(l?.0, "mail19")
     XCTAssertEqual(l?.1, "smtp")
@@ -80,7 +96,9 @@ final class TraceTests: XCTestCase {
     let keys: [UInt64] = (0..<60).map { UInt64($0) << 40 }
     for (i, k) in keys.enumerated() { m.modify(k, { i }) { _ in } }
     XCTAssertEqual(m.count, 60)
-    for k in keys.enumerated() where k.offset % 2 == 0 { XCTAssertEqual(m.remove(k.element), k.offset) }
+    for k in keys.enumerated() where k.offset % 2 == 0 {
+      XCTAssertEqual(m.remove(k.element), k.offset)
+    }
     for (i, k) in keys.enumerated() {
       XCTAssertEqual(m.contains(k), i % 2 == 1, "key \(i)")
       XCTAssertEqual(m.peek(k) { $0 }, i % 2 == 1 ? i : nil)
@@ -125,7 +143,9 @@ final class TraceTests: XCTestCase {
 
   private static let eval = SharedFolder.url("eval-public/postfix-3000/input.log.gz")
 
-  private func traceJSON(_ query: String, filtering: Bool, limits: TraceLimits = TraceLimits()) -> String {
+  private func traceJSON(_ query: String, filtering: Bool, limits: TraceLimits = TraceLimits())
+    -> String
+  {
     let q = TraceQuery(query)!
     let collector = TraceCollector(query: q)
     let pre = TracePrefilter(collector: collector, filtering: filtering, limits: limits)
@@ -178,7 +198,9 @@ final class TraceTests: XCTestCase {
           (m["outcomes"] as! [[String: Any]]).map { "\($0["recipient"]!) \($0["status"]!)" }
         }.sorted()
       }
-      XCTAssertEqual(try outcomes(small).filter { $0.hasPrefix(q) }, try outcomes(full).filter { $0.hasPrefix(q) }, q)
+      XCTAssertEqual(
+        try outcomes(small).filter { $0.hasPrefix(q) },
+        try outcomes(full).filter { $0.hasPrefix(q) }, q)
     }
   }
 }

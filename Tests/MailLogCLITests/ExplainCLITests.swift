@@ -24,7 +24,9 @@ final class ExplainCLITests: XCTestCase {
     let (status, j) = try explain(text)
     XCTAssertEqual(j["category"] as? String, category, text, file: file, line: line)
     if let rule { XCTAssertEqual(j["rule"] as? String, rule, text, file: file, line: line) }
-    if let rfc8460 { XCTAssertEqual(j["rfc8460"] as? String, rfc8460, text, file: file, line: line) }
+    if let rfc8460 {
+      XCTAssertEqual(j["rfc8460"] as? String, rfc8460, text, file: file, line: line)
+    }
     if let action { XCTAssertEqual(j["action"] as? String, action, text, file: file, line: line) }
     XCTAssertEqual(status, 0, text, file: file, line: line)
     for key in ["category", "rfc8460", "action", "next_step", "confidence"] {
@@ -73,34 +75,56 @@ final class ExplainCLITests: XCTestCase {
   func testTextsQuotedInTheTaxonomy() throws {
     let cases: [(String, String)] = [
       ("TLS is required, but was not offered by host mx.example.net[192.0.2.10]", "T01"),
-      ("530 5.7.0 Must issue a STARTTLS command first. For more information, go to About SMTP error messages and review RFC 3207 specifications.", "T02"),
+      (
+        "530 5.7.0 Must issue a STARTTLS command first. For more information, go to About SMTP error messages and review RFC 3207 specifications.",
+        "T02"
+      ),
       ("421 4.7.0 TLS required for RCPT domain, closing connection.", "T02"),
       ("553 this route requires encryption (tls)", "T02"),
-      ("TLS is required, but host mx.example.net[192.0.2.10] refused to start TLS: 454 4.7.0 TLS not available due to local problem", "T03"),
+      (
+        "TLS is required, but host mx.example.net[192.0.2.10] refused to start TLS: 454 4.7.0 TLS not available due to local problem",
+        "T03"
+      ),
       ("TLS is required, but our TLS engine is unavailable", "T04"),
-      ("454 4.7.5 The certificate specified in TlsCertificateName of the SendConnector could not be found.", "T04"),
+      (
+        "454 4.7.5 The certificate specified in TlsCertificateName of the SendConnector could not be found.",
+        "T04"
+      ),
       ("553 this route requires tls version 1.2 or greater", "T05"),
       ("TLS session: (SSL_connect): error:0A000102:SSL routines::unsupported protocol", "T05"),
       ("553 this route requires high-strength ciphers", "T06"),
       ("SSL_connect returned=1 errno=0 state=error: dh key too small", "T07"),
       ("5.7.322 certificate-expired: Destination mail server's certificate is expired.", "T08"),
-      ("5.7.325 certificate-host-mismatch: Remote certificate MUST have a common name or subject alternative name matching the hostname (DANE)", "T09"),
+      (
+        "5.7.325 certificate-host-mismatch: Remote certificate MUST have a common name or subject alternative name matching the hostname (DANE)",
+        "T09"
+      ),
       ("TLS Negotiation failed, the certificate doesn't match the host.", "T09"),
-      ("certificate verification failed for mail.example.com[192.0.2.52]:25: self-signed certificate", "T10"),
+      (
+        "certificate verification failed for mail.example.com[192.0.2.52]:25: self-signed certificate",
+        "T10"
+      ),
       ("TLSA lookup error for mx.example.net:25", "T12"),
       ("5.7.323 tlsa-invalid: The domain failed DANE validation.", "T12"),
       ("5.4.8 MX hosts of example.com failed MTA-STS validation", "T13"),
       ("450 4.4.318 Connection was closed abruptly", "T14"),
       ("Diagnostic-Code: SMTP; 403 4.7.0 TLS handshake failed.", "T14"),
-      ("5.7.30 Sender requested REQUIRETLS, but no server was found that supports REQUIRETLS. The last attempted server was mx.example.net[192.0.2.10]", "T16"),
-      ("TLS session: (certificate verification failed): certificate invalid: delivering unencrypted to H=192.0.2.1 [192.0.2.1] (not in hosts_require_tls)", "T17"),
+      (
+        "5.7.30 Sender requested REQUIRETLS, but no server was found that supports REQUIRETLS. The last attempted server was mx.example.net[192.0.2.10]",
+        "T16"
+      ),
+      (
+        "TLS session: (certificate verification failed): certificate invalid: delivering unencrypted to H=192.0.2.1 [192.0.2.1] (not in hosts_require_tls)",
+        "T17"
+      ),
     ]
     for (text, category) in cases { try check(text, category) }
   }
 
   func testRealLogLines() throws {
     // Corpus: Mailu/Mailu #3929 (bounce, TLS version mismatch at the recipient).
-    let mailu = "Oct 03 09:12:52 mail postfix/smtp[6024]: 778E21489E81: to=<xx@d70.example.com>, relay=h41.d71.example.com[192.0.2.83]:25, delay=1.2, delays=0.56/0.06/0.32/0.24, dsn=5.7.4, status=bounced (host h41.d71.example.com[192.0.2.83] said: 550 5.7.4 XGEMAIL_0006 Command rejected : The rejection of the message occurred due to a mismatch in TLS versions between the configured TLS version is Preferred TLS 1.3 for the recipient: xx@d70.example.com and the sender: d7.example.com TLS version is not available (in reply to RCPT TO command))"
+    let mailu =
+      "Oct 03 09:12:52 mail postfix/smtp[6024]: 778E21489E81: to=<xx@d70.example.com>, relay=h41.d71.example.com[192.0.2.83]:25, delay=1.2, delays=0.56/0.06/0.32/0.24, dsn=5.7.4, status=bounced (host h41.d71.example.com[192.0.2.83] said: 550 5.7.4 XGEMAIL_0006 Command rejected : The rejection of the message occurred due to a mismatch in TLS versions between the configured TLS version is Preferred TLS 1.3 for the recipient: xx@d70.example.com and the sender: d7.example.com TLS version is not available (in reply to RCPT TO command))"
     let (_, a) = try explain(mailu)
     XCTAssertEqual(a["category"] as? String, "T05")
     XCTAssertEqual(a["source"] as? String, "Postfix log line")
@@ -112,7 +136,8 @@ final class ExplainCLITests: XCTestCase {
       "T01", rule: "t01.postfix.not-offered")
     // Corpus: Exim test suite, deferral after a failed TLS start (errno -38).
     let (_, e) = try explain(
-      "1999-03-02 09:44:33 10HmaY-000000005vi-0000 == x@example.com R=client T=send_to_server defer (-38) H=192.0.2.1 [192.0.2.1]: a TLS session is required, but an attempt to start TLS failed")
+      "1999-03-02 09:44:33 10HmaY-000000005vi-0000 == x@example.com R=client T=send_to_server defer (-38) H=192.0.2.1 [192.0.2.1]: a TLS session is required, but an attempt to start TLS failed"
+    )
     XCTAssertEqual(e["category"] as? String, "T01")
     XCTAssertEqual(e["mta"] as? String, "exim")
     // A Postfix result plus its OpenSSL detail line pasted together: the detail decides.
@@ -158,7 +183,10 @@ final class ExplainCLITests: XCTestCase {
   }
 
   func testTextFromArgumentsAndUsage() throws {
-    let r = try runTrace(["explain", "450", "4.4.317", "Cannot", "connect", "to", "remote", "server", "[Message=CertificateExpired]"])
+    let r = try runTrace([
+      "explain", "450", "4.4.317", "Cannot", "connect", "to", "remote", "server",
+      "[Message=CertificateExpired]",
+    ])
     XCTAssertEqual(r.status, 0)
     XCTAssertTrue(r.stdout.hasPrefix("Certificate expired [T08]\n"), r.stdout)
     XCTAssertTrue(r.stdout.contains("\nWho acts:   recipient's IT\n"), r.stdout)

@@ -41,7 +41,9 @@ struct TraceRun {
 }
 
 /// Runs mailtls with `stdin` text (written to a scratch file) and extra environment.
-func runTrace(_ args: [String], stdin: String? = nil, env: [String: String] = [:]) throws -> TraceRun {
+func runTrace(_ args: [String], stdin: String? = nil, env: [String: String] = [:]) throws
+  -> TraceRun
+{
   let scratch = Scratch()
   let input = stdin.map { scratch.write("stdin", $0) }
   if env.isEmpty { return TraceRun(try mailtls(args, stdin: input)) }
@@ -56,13 +58,20 @@ final class TraceCLITests: XCTestCase {
   private func fixture(_ name: String) -> String { Self.fixtures.appendingPathComponent(name).path }
 
   /// `mailtls trace --format json QUERY FILE` with fixed year and zone.
-  private func trace(_ query: String, _ files: [String], _ extra: [String] = []) throws -> (Int32, [String: Any]) {
-    let r = try runTrace(["trace", "--format", "json", "--year", "2026", "--utc", "-q"] + extra + [query] + files)
+  private func trace(_ query: String, _ files: [String], _ extra: [String] = []) throws -> (
+    Int32, [String: Any]
+  ) {
+    let r = try runTrace(
+      ["trace", "--format", "json", "--year", "2026", "--utc", "-q"] + extra + [query] + files)
     return (r.status, try r.json())
   }
 
-  private func messages(_ j: [String: Any]) -> [[String: Any]] { j["messages"] as? [[String: Any]] ?? [] }
-  private func outcomes(_ m: [String: Any]) -> [[String: Any]] { m["outcomes"] as? [[String: Any]] ?? [] }
+  private func messages(_ j: [String: Any]) -> [[String: Any]] {
+    j["messages"] as? [[String: Any]] ?? []
+  }
+  private func outcomes(_ m: [String: Any]) -> [[String: Any]] {
+    m["outcomes"] as? [[String: Any]] ?? []
+  }
   private func ids(_ m: [String: Any]) -> [String] {
     (m["ids"] as? [[String: Any]] ?? []).map { "\($0["id"]!):\($0["role"]!)" }
   }
@@ -100,14 +109,23 @@ final class TraceCLITests: XCTestCase {
 
   func testDeliveredOverTLSText() throws {
     let r = try runTrace(
-      ["trace", "--year", "2026", "--utc", "dana.kowalski@mailbox.example.com", fixture("delivered-tls.log")])
+      [
+        "trace", "--year", "2026", "--utc", "dana.kowalski@mailbox.example.com",
+        fixture("delivered-tls.log"),
+      ])
     XCTAssertEqual(r.status, 0)
-    XCTAssertTrue(r.stdout.hasPrefix("1 message matches address dana.kowalski@mailbox.example.com.\n"), r.stdout)
-    XCTAssertTrue(r.stdout.contains(
-      "    dana.kowalski@mailbox.example.com: DELIVERED at 2026-03-10 09:14:05 to mx1.smtp.mailbox.example.com[203.0.113.238]:25 over TLS 1.3, certificate verified\n"),
+    XCTAssertTrue(
+      r.stdout.hasPrefix("1 message matches address dana.kowalski@mailbox.example.com.\n"), r.stdout
+    )
+    XCTAssertTrue(
+      r.stdout.contains(
+        "    dana.kowalski@mailbox.example.com: DELIVERED at 2026-03-10 09:14:05 to mx1.smtp.mailbox.example.com[203.0.113.238]:25 over TLS 1.3, certificate verified\n"
+      ),
       r.stdout)
-    XCTAssertTrue(r.stdout.contains(
-      "  Received:    2026-03-10 09:14:03 from dsl-203-0-113-46.isp.example.net[203.0.113.46] over TLS 1.3\n"),
+    XCTAssertTrue(
+      r.stdout.contains(
+        "  Received:    2026-03-10 09:14:03 from dsl-203-0-113-46.isp.example.net[203.0.113.46] over TLS 1.3\n"
+      ),
       r.stdout)
     XCTAssertFalse(r.stdout.contains("\u{1B}["), "no colour when stdout is not a terminal")
   }
@@ -116,7 +134,8 @@ final class TraceCLITests: XCTestCase {
     let (status, j) = try trace("Greta.Lang@ourcouncil.example.org", [fixture("delivered-tls.log")])
     XCTAssertEqual(status, 0)
     // Two messages she sent, one she received; ordered by first time, then id.
-    XCTAssertEqual(messages(j).map { $0["id"] as? String }, ["3F1A22C0B7", "5C0E31B2A4", "8D4E0F1A2B"])
+    XCTAssertEqual(
+      messages(j).map { $0["id"] as? String }, ["3F1A22C0B7", "5C0E31B2A4", "8D4E0F1A2B"])
   }
 
   func testPlaintextDeliveryByQueueIDStopsEarlyAndNotesDowngrade() throws {
@@ -130,7 +149,8 @@ final class TraceCLITests: XCTestCase {
     XCTAssertEqual(j["lines_read"] as? Int, 24)
 
     // With the format given, lines reach the prefilter at once (no detection buffer).
-    let (_, first) = try trace("3F1A22C0B7", [fixture("delivered-tls.log")], ["--input-format", "postfix"])
+    let (_, first) = try trace(
+      "3F1A22C0B7", [fixture("delivered-tls.log")], ["--input-format", "postfix"])
     XCTAssertEqual(first["stopped_early"] as? Bool, true)
     XCTAssertEqual(first["lines_read"] as? Int, 16, "stops after `3F1A22C0B7: removed` (line 16)")
     XCTAssertEqual(first["matches"] as? Int, 1)
@@ -204,7 +224,8 @@ final class TraceCLITests: XCTestCase {
     XCTAssertEqual(x["action"] as? String, "recipient")
     XCTAssertEqual(
       x["detail"] as? String,
-      "server certificate verification failed for mx.sierrairis.example.org[198.51.100.249]:25: certificate has expired")
+      "server certificate verification failed for mx.sierrairis.example.org[198.51.100.249]:25: certificate has expired"
+    )
     XCTAssertEqual(obj(ms[0]["ndr"])["id"] as? String, "30A7C8D9E1")
     XCTAssertEqual(obj(ms[0]["ndr"])["delivered"] as? Bool, false, "the NDR bounced locally")
     // `delivery temporarily suspended` by the error agent: the detail comes from the
@@ -231,10 +252,12 @@ final class TraceCLITests: XCTestCase {
     XCTAssertTrue(o["explanation"] is NSNull)
     XCTAssertEqual(obj(o["earlier_problem"])["rule"] as? String, "nontls.greylisted")
     let steps = m["steps"] as? [[String: Any]] ?? []
-    XCTAssertEqual(steps.map { $0["kind"] as? String }, ["handoff", "attempt", "delivery", "delivery"])
+    XCTAssertEqual(
+      steps.map { $0["kind"] as? String }, ["handoff", "attempt", "delivery", "delivery"])
     XCTAssertEqual(steps.map { $0["status"] as? String }, ["sent", nil, "deferred", "sent"])
     XCTAssertEqual(steps[0]["next_id"] as? String, "A17F830001CA")
-    XCTAssertEqual(steps[1]["peer"] as? String, "mailin5.zih.recipient.relay.example.com[192.0.2.4]")
+    XCTAssertEqual(
+      steps[1]["peer"] as? String, "mailin5.zih.recipient.relay.example.com[192.0.2.4]")
   }
 
   func testPlaintextFallbackAfterWeakKeyHandshakeFailure() throws {
@@ -242,7 +265,9 @@ final class TraceCLITests: XCTestCase {
     let m = messages(j)[0]
     XCTAssertEqual(ids(m), ["E87A12A3786:message", "D090E2A3719:reinjected"])
     let o = outcomes(m)
-    XCTAssertEqual(o.map { $0["recipient"] as? String }, ["emills@oldfield-parish.example.org", "priya.knight@pioneer-north.example.org"])
+    XCTAssertEqual(
+      o.map { $0["recipient"] as? String },
+      ["emills@oldfield-parish.example.org", "priya.knight@pioneer-north.example.org"])
     XCTAssertEqual(o[0]["status"] as? String, "delivered")
     XCTAssertEqual(obj(o[0]["tls"])["state"] as? String, "plaintext")
     XCTAssertEqual(obj(o[0]["explanation"])["category"] as? String, "T17")
@@ -254,7 +279,9 @@ final class TraceCLITests: XCTestCase {
     XCTAssertTrue(o[1]["explanation"] is NSNull)
     let steps = m["steps"] as? [[String: Any]] ?? []
     // One hand-off line although both recipients were handed to the filter.
-    XCTAssertEqual(steps.map { $0["kind"] as? String }, ["handoff", "delivery", "delivery", "attempt", "delivery"])
+    XCTAssertEqual(
+      steps.map { $0["kind"] as? String },
+      ["handoff", "delivery", "delivery", "attempt", "delivery"])
     XCTAssertEqual(steps[3]["reason"] as? String, "Cannot start TLS: handshake failure")
   }
 
@@ -270,7 +297,8 @@ final class TraceCLITests: XCTestCase {
       XCTAssertEqual(status, 0, q)
       XCTAssertEqual(j["matches"] as? Int, 1, q)
       let m = messages(j)[0]
-      XCTAssertEqual(ids(m), ["4AA091855DA0:message", "776E41855DB2:reinjected", "A48191855DA0:ndr"], q)
+      XCTAssertEqual(
+        ids(m), ["4AA091855DA0:message", "776E41855DB2:reinjected", "A48191855DA0:ndr"], q)
       XCTAssertEqual(obj(m["received"])["client"] as? String, "h1.d1.example.com[192.0.2.2]", q)
       XCTAssertEqual(obj(obj(m["received"])["tls"])["version"] as? String, "1.2", q)
       let o = outcomes(m)
@@ -285,10 +313,12 @@ final class TraceCLITests: XCTestCase {
 
   func testWindowNarrows() throws {
     let file = fixture("delivered-tls.log")
-    let (_, j) = try trace("greta.lang@ourcouncil.example.org", [file], ["--since", "2026-03-10 09:20"])
+    let (_, j) = try trace(
+      "greta.lang@ourcouncil.example.org", [file], ["--since", "2026-03-10 09:20"])
     XCTAssertEqual(messages(j).map { $0["id"] as? String }, ["8D4E0F1A2B"])
     XCTAssertEqual(obj(j["window"])["since"] as? String, "2026-03-10T09:20:00Z")
-    let (status, k) = try trace("greta.lang@ourcouncil.example.org", [file], ["--until", "2026-03-10 09:00"])
+    let (status, k) = try trace(
+      "greta.lang@ourcouncil.example.org", [file], ["--until", "2026-03-10 09:00"])
     XCTAssertEqual(status, 1)
     XCTAssertEqual(k["matches"] as? Int, 0)
   }
@@ -308,9 +338,14 @@ final class TraceCLITests: XCTestCase {
     XCTAssertEqual(obj(o["tls"])["trust"] as? String, "verified")
     let e = obj(o["earlier_problem"])
     XCTAssertEqual(e["category"] as? String, "T08")
-    XCTAssertEqual(e["detail"] as? String, "SSL verify error: depth=0 error=certificate has expired cert=/CN=mx.housing.example.org")
+    XCTAssertEqual(
+      e["detail"] as? String,
+      "SSL verify error: depth=0 error=certificate has expired cert=/CN=mx.housing.example.org")
     let r = try runTrace(["trace", "--utc", "office@housing.example.org", fixture("exim.log")])
-    XCTAssertTrue(r.stdout.contains("                         ... the same 3 more times, the last at 2025-03-12 10:09:03\n"), r.stdout)
+    XCTAssertTrue(
+      r.stdout.contains(
+        "                         ... the same 3 more times, the last at 2025-03-12 10:09:03\n"),
+      r.stdout)
   }
 
   func testEximBounceWithNDRByEitherID() throws {
@@ -320,7 +355,8 @@ final class TraceCLITests: XCTestCase {
       let m = messages(j)[0]
       XCTAssertEqual(ids(m), ["1tsGh8-00000000o6w-kJm2:message", "1tsGhB-00000001U8v-gzYA:ndr"], q)
       let o = outcomes(m)
-      XCTAssertEqual(o.map { "\($0["recipient"]!) \($0["status"]!)" },
+      XCTAssertEqual(
+        o.map { "\($0["recipient"]!) \($0["status"]!)" },
         ["licensing@council.example.org delivered", "nina.b@homemail.example.net bounced"], q)
       XCTAssertEqual(obj(o[1]["explanation"])["category"] as? String, "non-tls", q)
       XCTAssertEqual(obj(m["ndr"])["delivered"] as? Bool, true, q)
@@ -343,10 +379,14 @@ final class TraceCLITests: XCTestCase {
     let o = outcomes(m)[0]
     XCTAssertEqual(o["status"] as? String, "bounced")
     XCTAssertEqual(obj(o["explanation"])["category"] as? String, "T02")
-    XCTAssertEqual(obj(m["ndr"])["id"] as? String, "6c2e8f1a-4b3d-4e5f-8a9b-0c1d2e3f4a5b@MAIL01.corp.example.org")
+    XCTAssertEqual(
+      obj(m["ndr"])["id"] as? String, "6c2e8f1a-4b3d-4e5f-8a9b-0c1d2e3f4a5b@MAIL01.corp.example.org"
+    )
     // The Message-ID finds the same message.
     let (_, byID) = try trace("<PR3P195MB0718B8C9D0E1F2A3@MAIL01.corp.example.org>", files)
-    XCTAssertEqual(messages(byID).map { $0["id"] as? String }, ["PR3P195MB0718B8C9D0E1F2A3@MAIL01.corp.example.org"])
+    XCTAssertEqual(
+      messages(byID).map { $0["id"] as? String },
+      ["PR3P195MB0718B8C9D0E1F2A3@MAIL01.corp.example.org"])
   }
 
   // MARK: Inputs
@@ -374,12 +414,24 @@ final class TraceCLITests: XCTestCase {
 
   func testPrefilterGivesTheSameAnswerAsAFullParse() throws {
     let cases: [(String, [String])] = [
-      ("delivered-tls.log", ["greta.lang@ourcouncil.example.org", "mailbox.example.com", "3F1A22C0B7", "8D4E0F1A2B"]),
-      ("tls-bounce.log", ["omar.shah@ourcouncil.example.org", "9C3D01A0F4", "silverquill.example.org"]),
+      (
+        "delivered-tls.log",
+        ["greta.lang@ourcouncil.example.org", "mailbox.example.com", "3F1A22C0B7", "8D4E0F1A2B"]
+      ),
+      (
+        "tls-bounce.log",
+        ["omar.shah@ourcouncil.example.org", "9C3D01A0F4", "silverquill.example.org"]
+      ),
       ("expired.log", ["sierrairis.example.org", "noreply@ourcouncil.example.org", "30A7C8D9E1"]),
-      ("deferred-then-delivered.log", ["some.example.com", "user5@d4.example.com", "A17F830001CA", "000msgid0000@example.com"]),
+      (
+        "deferred-then-delivered.log",
+        ["some.example.com", "user5@d4.example.com", "A17F830001CA", "000msgid0000@example.com"]
+      ),
       ("content-filter.log", ["example.com", "A48191855DA0"]),
-      ("downgrade.log", ["priya.knight@pioneer-north.example.org", "E87A12A3786", "oldfield-parish.example.org"]),
+      (
+        "downgrade.log",
+        ["priya.knight@pioneer-north.example.org", "E87A12A3786", "oldfield-parish.example.org"]
+      ),
     ]
     for (file, queries) in cases {
       for q in queries {
@@ -413,34 +465,45 @@ final class TraceCLITests: XCTestCase {
     var lines: [String] = []
     for i in 1...7 {
       let q = String(format: "6%04X0A1B", i)
-      lines.append("Mar 10 11:0\(i):00 mail postfix/qmgr[1020]: \(q): from=<alerts@ourcouncil.example.org>, size=1200, nrcpt=1 (queue active)")
-      lines.append("Mar 10 11:0\(i):01 mail postfix/smtp[50\(i)0]: \(q): to=<team\(i)@partner.example.net>, relay=mx.partner.example.net[198.51.100.40]:25, delay=0.5, delays=0.1/0/0.2/0.2, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 9F\(i)E2D)")
+      lines.append(
+        "Mar 10 11:0\(i):00 mail postfix/qmgr[1020]: \(q): from=<alerts@ourcouncil.example.org>, size=1200, nrcpt=1 (queue active)"
+      )
+      lines.append(
+        "Mar 10 11:0\(i):01 mail postfix/smtp[50\(i)0]: \(q): to=<team\(i)@partner.example.net>, relay=mx.partner.example.net[198.51.100.40]:25, delay=0.5, delays=0.1/0/0.2/0.2, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 9F\(i)E2D)"
+      )
     }
     let text = lines.joined(separator: "\n") + "\n"
-    let r = try runTrace(["trace", "--year", "2026", "--utc", "partner.example.net", "-"], stdin: text)
+    let r = try runTrace(
+      ["trace", "--year", "2026", "--utc", "partner.example.net", "-"], stdin: text)
     XCTAssertEqual(r.status, 0)
     let out = r.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     XCTAssertEqual(out[0], "7 messages match domain partner.example.net:")
     XCTAssertEqual(
       out[1],
-      "  2026-03-10 11:01:00  600010A1B  alerts@ourcouncil.example.org -> team1@partner.example.net  delivered")
+      "  2026-03-10 11:01:00  600010A1B  alerts@ourcouncil.example.org -> team1@partner.example.net  delivered"
+    )
     XCTAssertEqual(out.count, 1 + 7 + 1 + 2 + 1)
     XCTAssertTrue(out[9].hasPrefix("Narrow the query"), out[9])
-    let all = try runTrace(["trace", "--all", "--year", "2026", "--utc", "partner.example.net", "-"], stdin: text)
+    let all = try runTrace(
+      ["trace", "--all", "--year", "2026", "--utc", "partner.example.net", "-"], stdin: text)
     XCTAssertTrue(all.stdout.contains("Message 7 of 7: 600070A1B"), all.stdout)
   }
 
   func testHostileTextIsEscapedAndColourIsOptIn() throws {
-    let line = "Mar 10 12:00:01 mail postfix/smtp[777]: 7A1B2C3D4E: to=<eve@evil.example.com>, relay=mx.evil.example.com[192.0.2.66]:25, delay=1, delays=0.1/0/0.5/0.4, dsn=5.7.1, status=bounced (host mx.evil.example.com[192.0.2.66] said: 550 5.7.1 \u{1B}[2Jgo away (in reply to RCPT TO command))\n"
-    let r = try runTrace(["trace", "--year", "2026", "--utc", "eve@evil.example.com", "-"], stdin: line)
+    let line =
+      "Mar 10 12:00:01 mail postfix/smtp[777]: 7A1B2C3D4E: to=<eve@evil.example.com>, relay=mx.evil.example.com[192.0.2.66]:25, delay=1, delays=0.1/0/0.5/0.4, dsn=5.7.1, status=bounced (host mx.evil.example.com[192.0.2.66] said: 550 5.7.1 \u{1B}[2Jgo away (in reply to RCPT TO command))\n"
+    let r = try runTrace(
+      ["trace", "--year", "2026", "--utc", "eve@evil.example.com", "-"], stdin: line)
     XCTAssertEqual(r.status, 0)
     XCTAssertFalse(r.stdout.contains("\u{1B}"), "no raw escape from the log")
     XCTAssertTrue(r.stdout.contains("550 5.7.1 \\x1B[2Jgo away"), r.stdout)
     let coloured = try runTrace(
-      ["trace", "--color", "always", "--year", "2026", "--utc", "eve@evil.example.com", "-"], stdin: line)
+      ["trace", "--color", "always", "--year", "2026", "--utc", "eve@evil.example.com", "-"],
+      stdin: line)
     XCTAssertTrue(coloured.stdout.contains("\u{1B}[31mNOT DELIVERED\u{1B}[0m"), coloured.stdout)
     let never = try runTrace(
-      ["trace", "--color", "auto", "--year", "2026", "--utc", "eve@evil.example.com", "-"], stdin: line,
+      ["trace", "--color", "auto", "--year", "2026", "--utc", "eve@evil.example.com", "-"],
+      stdin: line,
       env: ["NO_COLOR": "1"])
     XCTAssertFalse(never.stdout.contains("\u{1B}"))
   }
@@ -449,7 +512,9 @@ final class TraceCLITests: XCTestCase {
     let none = try runTrace(["trace"])
     XCTAssertEqual(none.status, 64)
     XCTAssertTrue(none.stderr.contains("trace needs a QUERY"), none.stderr)
-    let bad = try runTrace(["trace", "--format", "xml", "a@b.example", fixture("delivered-tls.log")])
+    let bad = try runTrace([
+      "trace", "--format", "xml", "a@b.example", fixture("delivered-tls.log"),
+    ])
     XCTAssertEqual(bad.status, 64)
     let missing = try runTrace(["trace", "-q", "a@b.example", "/nonexistent/mail.log"])
     XCTAssertEqual(missing.status, 66)
