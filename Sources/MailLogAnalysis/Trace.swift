@@ -488,6 +488,12 @@ public final class TraceCollector: EventSink {
   }
 
   /// The id in a sent delivery's `... queued as X` reply, whoever queued it.
+  /// Whether the protection is TLS (of any version or trust).
+  static func isTLS(_ p: Protection) -> Bool {
+    if case .tls = p { return true }
+    return false
+  }
+
   static func queuedAsID(_ d: DeliveryEvent) -> String? {
     guard d.status == .sent, var reason = d.reason else { return nil }
     return reason.withUTF8 { b -> String? in
@@ -582,7 +588,11 @@ public final class TraceCollector: EventSink {
         steps.append(
           TraceStep(
             kind: kind, time: d.time, id: id, recipient: d.recipient, peer: d.relay,
-            tls: TraceTLS.resolve(d.protection, evidence: evidence), status: d.status,
+            // Internal hops (LMTP to the mail store, local, loopback) are not rated for
+            // encryption: only TLS that did happen is shown for them.
+            tls: d.isOutbound || TraceCollector.isTLS(d.protection)
+              ? TraceTLS.resolve(d.protection, evidence: evidence) : nil,
+            status: d.status,
             dsn: d.dsn, reason: d.reason, detail: d.detail, agent: d.agent,
             outbound: d.isOutbound, nextID: next, line: d.line))
       case .ndr(let r):

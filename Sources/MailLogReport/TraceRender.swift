@@ -282,7 +282,7 @@ public enum TraceRender {
     switch o.status {
     case .delivered:
       return
-        "\(e(o.recipient)): \(st.green("DELIVERED")) at \(at) to \(e(o.step.peer ?? "?")) \(tlsText(o.step.tls))\(retries.isEmpty ? "" : ",")\(retries)"
+        "\(e(o.recipient)): \(st.green("DELIVERED")) at \(at) to \(e(o.step.peer ?? "?"))\(o.step.tls == nil ? "" : " " + tlsText(o.step.tls))\(retries.isEmpty ? "" : ",")\(retries)"
     case .bounced:
       return
         "\(e(o.recipient)): \(st.red("NOT DELIVERED")) (bounced at \(at) by \(e(o.step.peer ?? "?")))"
