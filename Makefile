@@ -23,6 +23,10 @@ demo: build
 	  status=$$?; if [ $$status -eq 2 ]; then \
 	  echo "(exit status 2: a mandatory-TLS partner received plaintext, as the alert above says)"; \
 	  elif [ $$status -ne 0 ]; then exit $$status; fi
+	@echo "== mailtls trace: the story of one recipient's message (a deferral for an expired certificate)"
+	$(BIN) trace margaret.simpson@westshire-police.example.net sample-logs/postfix/* | head -25
+	@echo "== mailtls explain: a pasted NDR line, no logs needed"
+	$(BIN) explain "451 5.7.3 STARTTLS is required to send mail [AM0PR01CA0001.eurprd01.prod.example.com]"
 	@echo "== mailtls report: Exim mainlogs"
 	$(BIN) report --top 5 sample-logs/exim/*
 	@echo "== mailtls report: Exchange tracking + protocol logs + Exchange Online exports"
