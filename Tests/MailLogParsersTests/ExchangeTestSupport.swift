@@ -9,26 +9,11 @@ import MailLogModel
 import MailLogParsers
 import XCTest
 
-/// Keeps every event it is given.
-final class RecordingSink: EventSink {
-  var events: [MailEvent] = []
-  func consume(_ event: MailEvent) { events.append(event) }
-
-  var deliveries: [DeliveryEvent] {
-    events.compactMap { if case .delivery(let d) = $0 { return d } else { return nil } }
-  }
-  var arrivals: [ArrivalEvent] {
-    events.compactMap { if case .arrival(let a) = $0 { return a } else { return nil } }
-  }
-  var ndrs: [NDREvent] {
-    events.compactMap { if case .ndr(let n) = $0 { return n } else { return nil } }
-  }
-  var times: [LogTime] {
-    events.compactMap { if case .time(let t) = $0 { return t } else { return nil } }
-  }
+extension Collector {
   /// Outbound successful deliveries.
   var outbound: [DeliveryEvent] { deliveries.filter { $0.status == .sent && $0.isOutbound } }
 }
+
 
 /// One run over several Exchange inputs.
 final class ExchangeRun {

@@ -12,35 +12,6 @@ import XCTest
 
 @testable import MailLogParsers
 
-/// Collects every event.
-final class EximCollector: EventSink {
-  var events: [MailEvent] = []
-  /// Timestamps of `.time` events, in order.
-  var times: [LogTime] = []
-  func consume(_ event: MailEvent) {
-    if case .time(let t) = event { times.append(t) } else { events.append(event) }
-  }
-
-  var deliveries: [DeliveryEvent] {
-    events.compactMap { if case .delivery(let d) = $0 { return d } else { return nil } }
-  }
-  var arrivals: [ArrivalEvent] {
-    events.compactMap { if case .arrival(let a) = $0 { return a } else { return nil } }
-  }
-  var attempts: [AttemptEvent] {
-    events.compactMap { if case .attempt(let a) = $0 { return a } else { return nil } }
-  }
-  var ndrs: [NDREvent] {
-    events.compactMap { if case .ndr(let n) = $0 { return n } else { return nil } }
-  }
-  var infos: [MessageInfoEvent] {
-    events.compactMap { if case .messageInfo(let m) = $0 { return m } else { return nil } }
-  }
-  var evidence: [String] {
-    events.compactMap { if case .tlsEvidence(let k) = $0 { return k } else { return nil } }
-  }
-}
-
 /// Applies the eval-public counting rules to events (README "Counting rules", Exim).
 final class EximTally: EventSink {
   struct Side: Equatable {

@@ -8,10 +8,15 @@ import MailLogModel
 import MailLogParsers
 import XCTest
 
-/// Collects every event, with typed views for asserts.
+/// Collects every event, with typed views for asserts; timestamps (`.time`) are kept
+/// apart in `times` so `events` holds only facts. Shared by the Postfix, Exim and
+/// Exchange parser tests.
 final class Collector: EventSink {
   var events: [MailEvent] = []
-  func consume(_ event: MailEvent) { events.append(event) }
+  var times: [LogTime] = []
+  func consume(_ event: MailEvent) {
+    if case .time(let t) = event { times.append(t) } else { events.append(event) }
+  }
 
   var deliveries: [DeliveryEvent] {
     events.compactMap { if case .delivery(let d) = $0 { return d } else { return nil } }
@@ -31,10 +36,10 @@ final class Collector: EventSink {
   var evidence: [String] {
     events.compactMap { if case .tlsEvidence(let k) = $0 { return k } else { return nil } }
   }
-  var times: [LogTime] {
-    events.compactMap { if case .time(let t) = $0 { return t } else { return nil } }
-  }
 }
+
+typealias EximCollector = Collector
+typealias RecordingSink = Collector
 
 /// A reference time for year inference: 2026-11-20T12:00:00Z.
 let referenceDate = Date(timeIntervalSince1970: 1_795_176_000)
