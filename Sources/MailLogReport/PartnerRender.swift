@@ -372,6 +372,12 @@ public enum PartnerRender {
           detail: "Email to some of their addresses is always protected, to others not. Ask IT before sending anything sensitive.",
           safe: false)
       }
+      if logsRead && c.plaintext > 0 && c.tls == 0 {
+        return PosterLine(
+          organisation: org.name, answer: "No",
+          detail: "None of the email we sent them recently was protected: their system does not accept it. Do not send personal or sensitive information to them by ordinary email.",
+          safe: false)
+      }
       if logsRead && c.plaintext > 0 {
         return PosterLine(
           organisation: org.name, answer: "Not always",

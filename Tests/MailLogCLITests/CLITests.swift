@@ -340,3 +340,24 @@ final class MixedRunTests: XCTestCase {
     XCTAssertEqual((a["outbound"] as! [String: Any])["tls"] as? Int, 446)
   }
 }
+
+/// The staff poster on the sample logs and partner list.
+final class PosterSampleTests: XCTestCase {
+  /// Westshire Housing received 43 deliveries, none over TLS (sample truth): the poster
+  /// says a plain "No", not "Not always".
+  func testPartnerThatNeverGotTLSIsANo() throws {
+    let samples = repoRoot.appendingPathComponent("sample-logs")
+    let logs = try FileManager.default.contentsOfDirectory(
+      atPath: samples.appendingPathComponent("postfix").path
+    ).sorted().map { samples.appendingPathComponent("postfix/" + $0).path }
+    let r = try mailtls(
+      ["poster", "--partners", samples.appendingPathComponent("partners.csv").path, "--format", "markdown"]
+        + logs)
+    XCTAssertEqual(r.status, 0, r.err)
+    let out = String(decoding: r.stdout, as: UTF8.self)
+    XCTAssertTrue(
+      out.contains(
+        "| Westshire Housing Association | No | None of the email we sent them recently was protected: their system does not accept it. Do not send personal or sensitive information to them by ordinary email. |"
+      ), out)
+  }
+}
