@@ -44,6 +44,6 @@ let package = Package(
       dependencies: [
         "MailLogKit", "MailLogModel", "MailLogParsers", "MailLogAnalysis", "MailLogReport",
       ]),
-    .testTarget(name: "MailLogCLITests", dependencies: ["MailLogKit"]),
+    .testTarget(name: "MailLogCLITests", dependencies: ["MailLogKit"], exclude: ["Fixtures"]),
   ]
 )

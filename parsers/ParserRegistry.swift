@@ -25,15 +25,15 @@ public enum ParserRegistry {
   public static let all: [LogFormat] = [
     LogFormat(
       id: "postfix", summary: "Postfix via syslog, journald or maillog_file (2.2 to 3.12)",
-      sniff: PostfixParser.sniff, make: { PostfixParser(context: $0) }),
+      sniff: { PostfixParser.sniff($0) }, make: { PostfixParser(context: $0) }),
     LogFormat(
       id: "exim", summary: "Exim 4 mainlog (bare, zoned, pid, ms or syslog-wrapped lines)",
-      sniff: EximParser.sniff, make: { EximParser(context: $0) }),
+      sniff: { EximParser.sniff($0) }, make: { EximParser(context: $0) }),
     LogFormat(
       id: "exchange",
       summary:
         "Exchange message tracking, SMTP protocol logs, Exchange Online message trace exports",
-      sniff: ExchangeParser.sniff, make: { ExchangeParser(context: $0) }),
+      sniff: { ExchangeParser.sniff($0) }, make: { ExchangeParser(context: $0) }),
   ]
 
   /// The format with this id, or nil.
