@@ -181,7 +181,7 @@ public struct PatternProblem: Error {
 
 /// Splits one CSV record (RFC 4180 quoting, no line breaks inside fields).
 /// - Returns: the fields, or nil when a quoted field is not closed.
-func splitCSVLine(_ line: Substring) -> [String]? {
+func splitCSVLine(_ line: Substring, separator: Character = ",") -> [String]? {
   var fields: [String] = []
   var field = ""
   var quoted = false
@@ -203,7 +203,7 @@ func splitCSVLine(_ line: Substring) -> [String]? {
     } else if c == "\"" && atFieldStart {
       quoted = true
       atFieldStart = false
-    } else if c == "," {
+    } else if c == separator {
       fields.append(field)
       field = ""
       atFieldStart = true
@@ -235,16 +235,28 @@ func contentLines(_ text: String) -> [(number: Int, text: Substring)] {
   return out
 }
 
-/// Reads a whole small file as UTF-8 (invalid bytes replaced).
+/// Reads a whole small file (UTF-8, UTF-8 with BOM or UTF-16; invalid bytes replaced).
 func readSmallFile(_ path: String) throws -> String {
-  guard let data = FileManager.default.contents(atPath: path) else {
+  guard FileManager.default.contents(atPath: path) != nil else {
     var isDir: ObjCBool = false
     let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDir)
     throw PartnerFileUnreadable(
       file: path,
       reason: !exists ? "no such file" : (isDir.boolValue ? "it is a directory" : "permission denied"))
   }
-  return String(decoding: data, as: UTF8.self)
+  // Through ByteInput, as logs are read: a list saved by Excel as "Unicode text"
+  // (UTF-16 with BOM) or with a UTF-8 BOM reads the same as plain UTF-8. Capped at 16 MB.
+  guard let input = try? ByteInput(path: path) else {
+    throw PartnerFileUnreadable(file: path, reason: "cannot open")
+  }
+  var bytes: [UInt8] = []
+  var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+  while bytes.count < 16 << 20 {
+    let n = chunk.withUnsafeMutableBufferPointer { input.read(into: $0) }
+    if n == 0 { break }
+    bytes.append(contentsOf: chunk[0..<n])
+  }
+  return String(decoding: bytes, as: UTF8.self)
 }
 
 /// The parsed partner list with its matching rule.
@@ -286,9 +298,13 @@ public struct PartnerList: Sendable {
     var problems: [(line: Int, message: String)] = []
     var seen: [String: Int] = [:]
     var first = true
+    // Spreadsheets in many European locales save "CSV" with `;` between fields: use `;`
+    // when the first content line has one and no comma.
+    let firstLine = contentLines(text).first?.1 ?? ""
+    let separator: Character = firstLine.contains(";") && !firstLine.contains(",") ? ";" : ","
     for (number, line) in contentLines(text) {
       defer { first = false }
-      guard let fields = splitCSVLine(line) else {
+      guard let fields = splitCSVLine(line, separator: separator) else {
         problems.append((number, "a quoted field is not closed (a \" is missing)"))
         continue
       }

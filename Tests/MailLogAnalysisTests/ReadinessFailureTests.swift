@@ -1,6 +1,7 @@
 // ReadinessFailureTests.swift: a domain whose mail failed for a TLS reason on its side is
 // never "ready" for mandatory TLS, however its successful deliveries looked.
 
+import Foundation
 import MailLogAnalysis
 import MailLogModel
 import XCTest
@@ -42,5 +43,27 @@ final class ReadinessFailureTests: XCTestCase {
     XCTAssertEqual(r.rows(.tlsFailing).map(\.domain), ["expired.example.net"])
     XCTAssertEqual(r.rows(.tlsVerified).map(\.domain), ["fine.example.com", "grey.example.org"])
     XCTAssertEqual(r.ready().map(\.domain), ["fine.example.com", "grey.example.org"])
+  }
+}
+
+/// Partner lists as spreadsheets save them.
+final class PartnerFileEncodingTests: XCTestCase {
+  /// Excel's "Unicode text" (UTF-16LE with BOM), CRLF, and `;` between fields (European
+  /// locales) read the same as a plain comma-separated UTF-8 file; a quoted field may
+  /// contain the separator.
+  func testUTF16SemicolonListReadsLikeCSV() throws {
+    let text =
+      "domain;organisation;policy;note\r\nwestshire-police.example.net;Westshire Police;mandatory;\r\n*.westshire.example.org;\"Schools; all\";opportunistic;x\r\n"
+    var data = Data([0xFF, 0xFE])
+    for unit in text.utf16 { data.append(contentsOf: [UInt8(unit & 0xFF), UInt8(unit >> 8)]) }
+    let path = FileManager.default.temporaryDirectory
+      .appendingPathComponent("partners-\(UUID().uuidString).csv").path
+    XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: data))
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let list = try PartnerList.load(path: path)
+    XCTAssertEqual(list.entries.count, 2)
+    XCTAssertEqual(list.match("westshire-police.example.net")?.organisation, "Westshire Police")
+    XCTAssertEqual(list.match("a.westshire.example.org")?.organisation, "Schools; all")
+    XCTAssertNil(list.match("westshire.example.org"))
   }
 }
