@@ -147,8 +147,11 @@ public final class CoverageAggregator: EventSink {
   private func sourceName(_ o: Origin) -> String {
     if !o.logHost.isEmpty { return o.logHost }
     guard o.input < inputNames.count else { return "input \(o.input)" }
-    return Self.rotationBase(inputNames[o.input])
+    return inputSources[o.input]
   }
+
+  /// Source name per input (file name without rotation suffix), computed once.
+  private lazy var inputSources: [String] = inputNames.map(Self.rotationBase)
 
   /// A log file's name without its rotation suffix, so that `mainlog`, `mainlog.1` and
   /// `mainlog.2.gz` (or `maillog-20260301.gz`) count as one source.

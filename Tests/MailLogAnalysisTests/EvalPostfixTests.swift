@@ -1,7 +1,7 @@
 // EvalPostfixTests.swift: the worked example eval-public/postfix-3000 reproduces every
 // figure of its truth.json (outbound, inbound with by_version/by_trust, every domain,
 // failures total and by_status, ndrs) through LogRun + CoverageAggregator +
-// FailureTally. The folder is read from <repo>/../shared/eval-public; when it is absent
+// BounceClusters. The folder is read from <repo>/../shared/eval-public; when it is absent
 // the test is skipped with a message saying so.
 
 import Foundation
@@ -60,8 +60,8 @@ final class EvalPostfixTests: XCTestCase {
     options.utc = true
     let run = LogRun(options: options)
     let coverage = CoverageAggregator(inputNames: run.inputNames, clock: run.clock)
-    let tally = FailureTally()
-    let result = run.run(sink: SinkFanOut([coverage, tally]))
+    let clusters = BounceClusters()
+    let result = run.run(sink: SinkFanOut([coverage, clusters]))
     coverage.finish()
 
     XCTAssertEqual(result.openErrors, [])
@@ -81,6 +81,7 @@ final class EvalPostfixTests: XCTestCase {
 
     let failures = try XCTUnwrap(truth["failures"] as? [String: Any])
     let byStatus = try XCTUnwrap(failures["by_status"] as? [String: Any])
+    let tally = clusters.summary()
     XCTAssertEqual(tally.total, int(failures["total"]), "failures.total")
     XCTAssertEqual(tally.deferred, int(byStatus["deferred"]) ?? 0, "failures.by_status.deferred")
     XCTAssertEqual(tally.bounced, int(byStatus["bounced"]) ?? 0, "failures.by_status.bounced")

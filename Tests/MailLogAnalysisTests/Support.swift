@@ -1,5 +1,5 @@
 // Support.swift: runs a log text through the library the way `mailtls report` does
-// (LogRun with format detection, CoverageAggregator, FailureTally) and keeps every
+// (LogRun with format detection, CoverageAggregator, BounceClusters) and keeps every
 // event for asserts. Times are read in UTC with a fixed year, so figures do not depend
 // on the machine.
 
@@ -24,7 +24,8 @@ final class EventLog: EventSink {
 /// The outcome of one counted run.
 struct Counted {
   var coverage: CoverageAggregator
-  var tally: FailureTally
+  /// Failure totals as the report computes them (BounceClusters).
+  var tally: BounceSummary
   var events: EventLog
   var result: RunResult
 }
@@ -48,11 +49,11 @@ func count(paths: [String], year: Int? = 2026, chunkSize: Int = 1 << 20) -> Coun
   options.chunkSize = chunkSize
   let run = LogRun(options: options)
   let coverage = CoverageAggregator(inputNames: run.inputNames, clock: run.clock)
-  let tally = FailureTally()
+  let clusters = BounceClusters()
   let events = EventLog()
-  let result = run.run(sink: SinkFanOut([coverage, tally, events]))
+  let result = run.run(sink: SinkFanOut([coverage, clusters, events]))
   coverage.finish()
-  return Counted(coverage: coverage, tally: tally, events: events, result: result)
+  return Counted(coverage: coverage, tally: clusters.summary(), events: events, result: result)
 }
 
 /// Asserts the exact figures of one population.
