@@ -386,12 +386,8 @@ public final class EximParser: LogParser {
   }
 
   /// Loopback addresses as Exim logs them: 127.0.0.0/8, `::1`, `::ffff:127.x`.
-  static func isLoopback(_ b: Bytes, _ r: Range<Int>) -> Bool {
-    let s = r.lowerBound
-    if b.has("127.", at: s) { return true }
-    if r.count == 3 && b.has("::1", at: s) { return true }
-    return hasCaseless(b, s, r.upperBound, "::ffff:127.")
-  }
+  static func isLoopback(_ b: Bytes, _ r: Range<Int>) -> Bool { Address.isLoopback(b, r) }
+
 
   /// `name [ip]:port` as logged; `local` for a delivery by a transport without a host,
   /// `none` for a failure that reached no host.

@@ -76,6 +76,14 @@ public final class PostfixParser: LogParser {
   /// `delivery temporarily suspended: reason` lines.
   private var suspendedDetail: [String: String] = [:]
   private var evidenceSent: Set<String> = []
+  /// Host ids already in `stats.logHosts` for this input (avoids hashing a String per line).
+  private var hostsNoted: [Bool] = []
+
+  private func noteHost(_ id: Int) {
+    while hostsNoted.count <= id { hostsNoted.append(false) }
+    hostsNoted[id] = true
+    stats.logHosts.insert(hosts.names[id])
+  }
 
   public init(context: ParseContext) {
     self.context = context
@@ -148,7 +156,7 @@ public final class PostfixParser: LogParser {
     }
     if used {
       stats.parsed += 1
-      stats.logHosts.insert(hosts.names[key.host])
+      if key.host >= hostsNoted.count || !hostsNoted[key.host] { noteHost(key.host) }
     } else {
       skipProgram(b, prog)
     }
@@ -475,23 +483,6 @@ public final class PostfixParser: LogParser {
     return (r.lowerBound..<lb, (lb + 1)..<rb)
   }
 
-  private func isIPAddress(_ b: Bytes, _ r: Range<Int>) -> Bool {
-    guard !r.isEmpty else { return false }
-    var dots = 0
-    var colons = 0
-    for i in r {
-      let c = b[i]
-      if c == ASCII.dot { dots += 1 } else if c == ASCII.colon { colons += 1 }
-      else if !(ASCII.isDigit(c) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66)) { return false }
-    }
-    return dots == 3 || colons >= 2
-  }
-
-  private func isLoopback(_ b: Bytes, _ r: Range<Int>) -> Bool {
-    b.has("127.", at: r.lowerBound) || (r.count == 3 && b.has("::1", at: r.lowerBound))
-      || b.has("::ffff:127.", at: r.lowerBound)
-  }
-
   private func delivery(
     _ b: Bytes, _ s: SyslogLine, _ key: ProcKey, qid: String, at p: Int, agent: String
   ) -> Bool {
@@ -504,9 +495,9 @@ public final class PostfixParser: LogParser {
     var remoteAddr: String?
     if let parts {
       remoteHost = b.string(parts.host.lowerBound, parts.host.upperBound)
-      if isIPAddress(b, parts.addr) {
+      if Address.isIP(b, parts.addr) {
         remoteAddr = b.string(parts.addr.lowerBound, parts.addr.upperBound)
-        outbound = agent == "smtp" && !isLoopback(b, parts.addr)
+        outbound = agent == "smtp" && !Address.isLoopback(b, parts.addr)
       }
     }
     var protection = Protection.unproven(evidenceKey: evidenceKey(key, outbound: true))
@@ -605,7 +596,7 @@ public final class PostfixParser: LogParser {
       let clientEnd = b.end(of: p + 7, stop: ASCII.comma)
       let client = p + 7..<clientEnd
       guard let parts = relayParts(b, client) else { return false }
-      if isLoopback(b, parts.addr) { return true }
+      if Address.isLoopback(b, parts.addr) { return true }
       let protection: Protection
       if let tls = servers[key]?.tls {
         protection = .tls(tls.0, tls.1)
@@ -711,6 +702,7 @@ public final class PostfixParser: LogParser {
     self.context = context
     prefix = SyslogPrefixParser(clock: context.clock, years: context.years)
     stats = InputStats(name: context.name, format: "postfix")
+    hostsNoted.removeAll()
   }
 
   public func finish() {

@@ -102,3 +102,32 @@ public final class RunState {
     for finisher in f { finisher() }
   }
 }
+
+extension Address {
+  /// Byte-level `isLoopback` for an address inside a log line (no String made):
+  /// 127.0.0.0/8, `::1`, `::ffff:127.x` (any case).
+  public static func isLoopback(_ b: Bytes, _ r: Range<Int>) -> Bool {
+    let s = r.lowerBound
+    if b.has("127.", at: s) { return true }
+    if r.count == 3 && b.has("::1", at: s) { return true }
+    let prefix: StaticString = "::ffff:127."
+    let n = prefix.utf8CodeUnitCount
+    guard s + n <= r.upperBound else { return false }
+    for k in 0..<n where b[s + k] | 0x20 != prefix.utf8Start[k] { return false }
+    return true
+  }
+
+  /// Byte-level `isIP`: only hex digits, dots and colons, with three dots (IPv4) or at
+  /// least two colons (IPv6).
+  public static func isIP(_ b: Bytes, _ r: Range<Int>) -> Bool {
+    guard !r.isEmpty else { return false }
+    var dots = 0
+    var colons = 0
+    for i in r {
+      let c = b[i]
+      if c == ASCII.dot { dots += 1 } else if c == ASCII.colon { colons += 1 }
+      else if !(ASCII.isDigit(c) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66)) { return false }
+    }
+    return dots == 3 || colons >= 2
+  }
+}
